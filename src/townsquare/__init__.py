@@ -1,0 +1,1 @@
+"""Townsquare: listen, engage, publish, give back, measure."""
