@@ -1,0 +1,1 @@
+"""Channels: one organisation's connected account on a network, its encrypted credentials and audit trail."""

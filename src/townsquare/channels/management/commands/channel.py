@@ -1,0 +1,70 @@
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from townsquare.channels.models import Channel
+from townsquare.channels.services import channel_create, channel_delete
+from townsquare.lookups import organisation_by_slug
+from townsquare.networks.registry import NETWORKS
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"{option} {item!r}: expected key=value")
+        pairs[key] = value
+    return pairs
+
+
+class Command(BaseCommand):
+    help = "Manage an organisation's channels (its accounts on networks)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="connect an account")
+        add.add_argument("--org", required=True)
+        add.add_argument("--network", required=True, choices=list(NETWORKS))
+        add.add_argument("--handle", required=True)
+        add.add_argument("--display-name", default="")
+        add.add_argument("--option", action="append", default=[], help="non-secret setting key=value")
+        add.add_argument("--credential", action="append", default=[], help="secret key=value (stored encrypted)")
+        add.add_argument("--credentials-file", help="JSON object of secrets (stored encrypted)")
+        listing = sub.add_parser("list", help="list channels")
+        listing.add_argument("--org", required=True)
+        remove = sub.add_parser("remove", help="remove a channel")
+        remove.add_argument("--org", required=True)
+        remove.add_argument("--id", type=int, required=True)
+
+    def handle(self, *args, action, org, **options):
+        organisation = organisation_by_slug(org)
+        if action == "list":
+            for channel in Channel.objects.filter(organisation=organisation):
+                secret = "credentials stored" if channel.has_credentials else "no credentials"
+                self.stdout.write(f"{channel.id}\t{channel.network}\t@{channel.handle}\t{channel.status}\t{secret}")
+            return
+        if action == "remove":
+            channel = Channel.objects.filter(organisation=organisation, id=options["id"]).first()
+            if channel is None:
+                raise CommandError(f"{organisation.slug} has no channel with id {options['id']}")
+            channel_delete(channel=channel)
+            self.stdout.write(f"removed {channel}")
+            return
+        credentials = _pairs(options["credential"], "--credential")
+        if options["credentials_file"]:
+            with open(options["credentials_file"], encoding="utf-8") as handle:
+                credentials.update(json.load(handle))
+        try:
+            channel = channel_create(
+                organisation=organisation,
+                network=options["network"],
+                handle=options["handle"],
+                display_name=options["display_name"],
+                options=_pairs(options["option"], "--option"),
+                credentials=credentials or None,
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from error
+        self.stdout.write(f"added channel {channel.id}: {channel}")

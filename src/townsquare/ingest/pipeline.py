@@ -1,0 +1,15 @@
+"""The ingest pipeline: normalised records in, stored posts out.
+
+normalise (posts.normalise) -> de-duplicate and store (posts.services) -> thread conversations.
+Listening, enrichment, conversation routing and count tables hook in here as they land.
+"""
+
+from __future__ import annotations
+
+from townsquare.orgs.models import Organisation
+from townsquare.posts.normalise import PostRecord
+from townsquare.posts.services import StoreResult, posts_store
+
+
+def ingest_records(*, organisation: Organisation, records: list[PostRecord], source: str) -> StoreResult:
+    return posts_store(organisation=organisation, records=records, source=source)

@@ -1,0 +1,1 @@
+"""Background jobs (Huey). Tasks are thin: an id in, a service call."""

@@ -1,0 +1,45 @@
+"""The networks Townsquare knows, from kind to description. A network is not an account: an organisation's
+account on a network is a `channels.Channel`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Network:
+    kind: str
+    label: str
+    # The longest post the network accepts, in its own unit (characters or graphemes).
+    text_limit: int
+    # Whether Townsquare can talk to the network's API yet; others are reached by import of exports.
+    connected: bool = False
+
+
+NETWORKS: dict[str, Network] = {
+    network.kind: network
+    for network in (
+        Network("sandbox", "Sandbox (rehearsal network)", 500, connected=True),
+        Network("mastodon", "Mastodon", 500),
+        Network("bluesky", "Bluesky", 300),
+        Network("reddit", "Reddit", 40000),
+        Network("youtube", "YouTube", 10000),
+        Network("rss", "RSS / Atom feed", 0),
+        Network("twitter", "X / Twitter", 280),
+        Network("facebook", "Facebook", 63206),
+        Network("instagram", "Instagram", 2200),
+        Network("linkedin", "LinkedIn", 3000),
+    )
+}
+
+
+def network_choices() -> list[tuple[str, str]]:
+    return [(network.kind, network.label) for network in NETWORKS.values()]
+
+
+def network_get(kind: str) -> Network:
+    try:
+        return NETWORKS[kind]
+    except KeyError:
+        known = ", ".join(NETWORKS)
+        raise ValueError(f"unknown network {kind!r}: expected one of {known}") from None

@@ -1,0 +1,1 @@
+"""The one normalised post, its authors (network identities) and engagement history."""

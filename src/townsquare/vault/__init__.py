@@ -1,0 +1,1 @@
+"""Encryption at rest for channel credentials (Fernet, with key rotation)."""

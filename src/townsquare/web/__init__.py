@@ -1,0 +1,1 @@
+"""The team's workplace: server-rendered pages, htmx for the live parts."""

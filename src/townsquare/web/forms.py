@@ -1,0 +1,61 @@
+from django import forms
+
+from townsquare.networks.registry import network_choices
+from townsquare.orgs.models import Organisation
+from townsquare.orgs.roles import Role
+
+
+class PostFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Words")
+    network = forms.ChoiceField(required=False, choices=[("", "Any network"), *network_choices()])
+    author = forms.CharField(required=False, label="Author handle")
+    lang = forms.CharField(required=False, label="Language", max_length=12)
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(
+        choices=[choice for choice in Role.choices if choice[0] != Role.OWNER], initial=Role.CONTRIBUTOR
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "time_zone"]
+
+
+class ChannelForm(forms.Form):
+    network = forms.ChoiceField(choices=network_choices())
+    handle = forms.CharField(max_length=200, help_text="The account's handle, without @")
+    display_name = forms.CharField(max_length=200, required=False)
+
+
+class ChannelEditForm(forms.Form):
+    handle = forms.CharField(max_length=200)
+    display_name = forms.CharField(max_length=200, required=False)
+
+
+class CredentialsForm(forms.Form):
+    """Write-only: the values are never shown again, not even to admins."""
+
+    name = forms.SlugField(label="Secret name", initial="access_token", help_text="e.g. access_token, app_password")
+    value = forms.CharField(label="Secret value", widget=forms.PasswordInput(render_value=False))
+
+
+class AccountForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10)
+    password_again = forms.CharField(widget=forms.PasswordInput, label="Password again")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ")
+        return data

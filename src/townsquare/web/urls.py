@@ -1,0 +1,33 @@
+from django.urls import include, path
+
+from townsquare.web.views import channels, home, invitations, posts, sections, team
+
+org_patterns = [
+    path("", home.organisation_home, name="organisation_home"),
+    path("posts/", posts.post_index, name="posts"),
+    path("posts/updates/", posts.post_updates, name="post_updates"),
+    path("posts/export/", posts.post_export, name="post_export"),
+    path("inbox/", sections.inbox, name="inbox"),
+    path("listening/", sections.listening, name="listening"),
+    path("calendar/", sections.calendar, name="calendar"),
+    path("analytics/", sections.analytics, name="analytics"),
+    path("stakeholders/", sections.stakeholders, name="stakeholders"),
+    path("settings/", team.settings_index, name="settings"),
+    path("settings/organisation/", team.organisation_settings, name="organisation_settings"),
+    path("settings/team/", team.team, name="team"),
+    path("settings/team/<int:member_id>/role/", team.member_role, name="member_role"),
+    path("settings/team/<int:member_id>/remove/", team.member_remove, name="member_remove"),
+    path("settings/invitations/<int:invitation_id>/revoke/", team.invitation_revoke, name="invitation_revoke"),
+    path("settings/channels/", channels.channel_index, name="channels"),
+    path("settings/channels/<int:channel_id>/", channels.channel_detail, name="channel"),
+    path("settings/channels/<int:channel_id>/edit/", channels.channel_edit, name="channel_edit"),
+    path("settings/channels/<int:channel_id>/status/", channels.channel_status, name="channel_status"),
+    path("settings/channels/<int:channel_id>/credentials/", channels.channel_credentials, name="channel_credentials"),
+    path("settings/channels/<int:channel_id>/remove/", channels.channel_remove, name="channel_remove"),
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+]

@@ -1,0 +1,1 @@
+"""Views parse the request, call a selector or service, and render."""

@@ -1,0 +1,117 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.channels.services import (
+    channel_clear_credentials,
+    channel_create,
+    channel_delete,
+    channel_set_credentials,
+    channel_update,
+)
+from townsquare.channels.services import (
+    channel_credentials as stored_credentials,
+)
+from townsquare.orgs.access import org_view
+from townsquare.orgs.roles import Permission
+from townsquare.web.forms import ChannelEditForm, ChannelForm, CredentialsForm
+
+
+def _channel(request, channel_id: int) -> Channel:
+    return get_object_or_404(Channel, id=channel_id, organisation=request.organisation)
+
+
+@org_view()
+def channel_index(request):
+    form = ChannelForm(request.POST or None)
+    can_manage = request.membership.can(Permission.MANAGE_CHANNELS)
+    if request.method == "POST" and can_manage and form.is_valid():
+        try:
+            channel = channel_create(organisation=request.organisation, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Added {channel}.")
+            return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
+    return render(
+        request,
+        "web/channels.html",
+        {
+            "channels": request.organisation.channels.all(),
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@org_view()
+def channel_detail(request, channel_id: int):
+    channel = _channel(request, channel_id)
+    return render(
+        request,
+        "web/channel.html",
+        {
+            "channel": channel,
+            "edit_form": ChannelEditForm(initial={"handle": channel.handle, "display_name": channel.display_name}),
+            "credentials_form": CredentialsForm(),
+            "events": channel.events.select_related("actor")[:50],
+            "can_manage": request.membership.can(Permission.MANAGE_CHANNELS),
+        },
+    )
+
+
+@require_POST
+@org_view(Permission.MANAGE_CHANNELS)
+def channel_edit(request, channel_id: int):
+    channel = _channel(request, channel_id)
+    form = ChannelEditForm(request.POST)
+    if form.is_valid():
+        try:
+            channel_update(channel=channel, actor=request.user, **form.cleaned_data)
+            messages.success(request, "Saved.")
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+    else:
+        messages.error(request, "Give the channel a handle.")
+    return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
+
+
+@require_POST
+@org_view(Permission.MANAGE_CHANNELS)
+def channel_status(request, channel_id: int):
+    channel = _channel(request, channel_id)
+    status = ChannelStatus.OK if request.POST.get("enable") else ChannelStatus.DISABLED
+    channel_update(channel=channel, actor=request.user, status=status)
+    messages.success(request, f"{channel} is {'enabled' if status == ChannelStatus.OK else 'disabled'}.")
+    return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
+
+
+@require_POST
+@org_view(Permission.MANAGE_CHANNELS)
+def channel_credentials(request, channel_id: int):
+    channel = _channel(request, channel_id)
+    if request.POST.get("clear"):
+        channel_clear_credentials(channel=channel, actor=request.user)
+        messages.success(request, "The stored credentials were removed.")
+    else:
+        form = CredentialsForm(request.POST)
+        if form.is_valid():
+            # Merge into what is stored, so adding a second secret keeps the first.
+            stored = stored_credentials(channel=channel)
+            stored[form.cleaned_data["name"]] = form.cleaned_data["value"]
+            channel_set_credentials(channel=channel, actor=request.user, credentials=stored)
+            messages.success(request, "Stored, encrypted. It cannot be shown again.")
+        else:
+            messages.error(request, "Give the secret a name (letters, digits, _ or -) and a value.")
+    return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
+
+
+@require_POST
+@org_view(Permission.MANAGE_CHANNELS)
+def channel_remove(request, channel_id: int):
+    channel = _channel(request, channel_id)
+    channel_delete(channel=channel, actor=request.user)
+    messages.success(request, f"Removed {channel}.")
+    return redirect("channels", org_slug=request.organisation.slug)

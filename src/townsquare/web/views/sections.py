@@ -1,0 +1,49 @@
+"""Sections whose capabilities arrive with later work: each page says what is coming."""
+
+from django.shortcuts import render
+
+from townsquare.orgs.access import org_view
+
+COMING = {
+    "inbox": (
+        "Inbox",
+        "Every conversation, complaint and question from every channel, assigned, prioritised "
+        "and answered in public, with response-time targets.",
+    ),
+    "listening": (
+        "Listening",
+        "Boolean listening queries over mentions of the organisation, its people, places "
+        "and topics, across networks, as they happen.",
+    ),
+    "calendar": (
+        "Calendar",
+        "A newsroom-style content calendar: drafts, approvals, the social media policy "
+        "check, and scheduled posting that never posts twice.",
+    ),
+    "analytics": (
+        "Analytics",
+        "Objectives measured week by week: followers by number and kind, reach, shares "
+        "and comments, sentiment, complaint handling and the actions that matter.",
+    ),
+    "stakeholders": (
+        "Stakeholders",
+        "Who your stakeholders are, which platforms they use, who is influential and which communities form.",
+    ),
+}
+
+
+def _coming(section: str):
+    @org_view()
+    def view(request):
+        title, description = COMING[section]
+        return render(request, "web/coming.html", {"title": title, "description": description, "section": section})
+
+    view.__name__ = f"{section}_coming"
+    return view
+
+
+inbox = _coming("inbox")
+listening = _coming("listening")
+calendar = _coming("calendar")
+analytics = _coming("analytics")
+stakeholders = _coming("stakeholders")
