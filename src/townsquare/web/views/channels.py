@@ -62,8 +62,8 @@ def channel_detail(request, channel_id: int):
     )
 
 
-@require_POST
 @org_view(Permission.MANAGE_CHANNELS)
+@require_POST
 def channel_edit(request, channel_id: int):
     channel = _channel(request, channel_id)
     form = ChannelEditForm(request.POST)
@@ -78,8 +78,8 @@ def channel_edit(request, channel_id: int):
     return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
 
 
-@require_POST
 @org_view(Permission.MANAGE_CHANNELS)
+@require_POST
 def channel_status(request, channel_id: int):
     channel = _channel(request, channel_id)
     status = ChannelStatus.OK if request.POST.get("enable") else ChannelStatus.DISABLED
@@ -88,8 +88,8 @@ def channel_status(request, channel_id: int):
     return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
 
 
-@require_POST
 @org_view(Permission.MANAGE_CHANNELS)
+@require_POST
 def channel_credentials(request, channel_id: int):
     channel = _channel(request, channel_id)
     if request.POST.get("clear"):
@@ -108,8 +108,8 @@ def channel_credentials(request, channel_id: int):
     return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
 
 
-@require_POST
 @org_view(Permission.MANAGE_CHANNELS)
+@require_POST
 def channel_remove(request, channel_id: int):
     channel = _channel(request, channel_id)
     channel_delete(channel=channel, actor=request.user)

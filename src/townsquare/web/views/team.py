@@ -50,8 +50,8 @@ def team(request):
     )
 
 
-@require_POST
 @org_view(Permission.MANAGE_TEAM)
+@require_POST
 def member_role(request, member_id: int):
     membership = get_object_or_404(Membership, id=member_id, organisation=request.organisation)
     form = RoleForm(request.POST)
@@ -69,8 +69,8 @@ def member_role(request, member_id: int):
     return redirect("team", org_slug=request.organisation.slug)
 
 
-@require_POST
 @org_view(Permission.MANAGE_TEAM)
+@require_POST
 def member_remove(request, member_id: int):
     membership = get_object_or_404(Membership, id=member_id, organisation=request.organisation)
     if membership.role == Role.OWNER and not request.membership.can(Permission.MANAGE_OWNERS):
@@ -84,8 +84,8 @@ def member_remove(request, member_id: int):
     return redirect("team", org_slug=request.organisation.slug)
 
 
-@require_POST
 @org_view(Permission.MANAGE_TEAM)
+@require_POST
 def invitation_revoke(request, invitation_id: int):
     invitation = get_object_or_404(
         Invitation, id=invitation_id, organisation=request.organisation, accepted_at__isnull=True
