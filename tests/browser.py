@@ -35,14 +35,17 @@ def free_port() -> int:
 def chromium_page() -> Iterator[Page]:
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     require_service("Debian's chromium", None if os.path.exists(executable) else "apt-get install chromium")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM guard must allow it here.
+    # Playwright's sync API runs an event loop in this thread; Django's ORM guard must allow it meanwhile.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+            try:
+                yield browser.new_page()
+            finally:
+                browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def accessibility_violations(page: Page) -> list[str]:
