@@ -24,6 +24,8 @@ class Command(BaseCommand):
         organisation, created = demo_organisation_ensure()
         if created:
             self.stdout.write(f"created the demo organisation {organisation.name} with a week of history")
+        # A service manager or `timeout` stops the demo with SIGTERM: stop the children then too.
+        signal.signal(signal.SIGTERM, _interrupt)
         command = [sys.executable, "-m", "townsquare"]
         children = [
             subprocess.Popen([*command, "serve", "--port", str(port)]),
@@ -56,3 +58,7 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
