@@ -11,33 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-# Fields a CSV column can be mapped to; author_* and metric fields are folded into nested objects.
-CSV_FIELDS = {
-    "id",
-    "network",
-    "url",
-    "author",
-    "author_id",
-    "author_name",
-    "author_followers",
-    "author_location",
-    "author_country",
-    "author_verified",
-    "title",
-    "text",
-    "lang",
-    "created_at",
-    "in_reply_to",
-    "quoted",
-    "shared",
-    "hashtags",
-    "mentions",
-    "links",
-    "replies",
-    "shares",
-    "likes",
-    "views",
-}
+from townsquare.posts.serialise import CSV_COLUMNS
+
+# Fields a CSV column can be mapped to (every column the exporter writes, plus author details it leaves out);
+# author_* and metric fields are folded into nested objects.
+CSV_FIELDS = {*CSV_COLUMNS, "author_id", "author_location", "author_country", "author_verified"}
 INTEGER_FIELDS = {"author_followers", "replies", "shares", "likes", "views"}
 LIST_FIELDS = {"hashtags", "mentions", "links"}
 

@@ -6,20 +6,13 @@ from typing import Any
 
 from townsquare.posts.models import Post
 
+# The scalar fields as they are, then the author and lists flattened: the importer's CSV fields by the same names.
+SCALAR_COLUMNS = ("network", "id", "url", "title", "text", "lang", "created_at", "in_reply_to", "quoted", "shared")
 CSV_COLUMNS = [
-    "network",
-    "id",
-    "url",
+    *SCALAR_COLUMNS,
     "author",
     "author_name",
     "author_followers",
-    "title",
-    "text",
-    "lang",
-    "created_at",
-    "in_reply_to",
-    "quoted",
-    "shared",
     "hashtags",
     "mentions",
     "links",
@@ -71,27 +64,14 @@ def post_to_json(post: Post) -> dict[str, Any]:
 
 def post_to_csv_row(post: Post) -> dict[str, Any]:
     data = post_to_json(post)
-    return {
-        **{
-            key: data[key]
-            for key in (
-                "network",
-                "id",
-                "url",
-                "title",
-                "text",
-                "lang",
-                "created_at",
-                "in_reply_to",
-                "quoted",
-                "shared",
-            )
-        },
-        "author": post.author.handle,
-        "author_name": post.author.display_name,
-        "author_followers": post.author.followers,
-        "hashtags": " ".join(post.hashtags),
-        "mentions": " ".join(post.mentions),
-        "links": " ".join(post.links),
-        **data["metrics"],
-    }
+    row = {key: data[key] for key in SCALAR_COLUMNS}
+    row.update(
+        author=post.author.handle,
+        author_name=post.author.display_name,
+        author_followers=post.author.followers,
+        hashtags=" ".join(post.hashtags),
+        mentions=" ".join(post.mentions),
+        links=" ".join(post.links),
+    )
+    row.update(data["metrics"])
+    return row
