@@ -87,9 +87,14 @@ def _download(url: str, cursor: dict[str, Any]) -> tuple[bytes | None, dict[str,
     return body, headers
 
 
+def _raw(entry: Any, key: str) -> Any:
+    # Plain dict access: feedparser's own get() quietly substitutes published for a missing updated.
+    return dict.get(entry, key)
+
+
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = _raw(entry, key)
         if parsed:
             return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     return None
@@ -108,8 +113,8 @@ def entry_to_record(entry: Any, *, feed_title: str, feed_url: str) -> PostRecord
     text, links = html_to_text(summary)
     author_name = entry.get("author") or feed_title or feed_url
     extra: dict[str, Any] = {"feed": feed_url}
-    if entry.get("updated_parsed") and entry.get("published_parsed"):
-        extra["updated_at"] = datetime.fromtimestamp(calendar.timegm(entry["updated_parsed"]), tz=UTC).isoformat()
+    if _raw(entry, "updated_parsed") and _raw(entry, "published_parsed"):
+        extra["updated_at"] = datetime.fromtimestamp(calendar.timegm(_raw(entry, "updated_parsed")), tz=UTC).isoformat()
     return PostRecord(
         network="rss",
         external_id=external_id[:200],
