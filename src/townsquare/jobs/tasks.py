@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from townsquare.channels.models import Channel
+from townsquare.networks.sync import channel_sync, channels_due
 from townsquare.orgs.services import invitations_purge_expired
 
 
 @db_periodic_task(crontab(minute="17", hour="3"))
 def purge_expired_invitations() -> int:
     return invitations_purge_expired()
+
+
+@db_task()
+def sync_channel(channel_id: int) -> str:
+    channel = Channel.objects.filter(id=channel_id).first()
+    if channel is None:
+        return "gone"
+    return channel_sync(channel=channel).error or "ok"
+
+
+@db_periodic_task(crontab(minute="*"))
+def enqueue_due_syncs() -> int:
+    """Every minute: one sync task per channel whose network's interval has passed."""
+    due = channels_due()
+    for channel in due:
+        sync_channel(channel.id)
+    return len(due)

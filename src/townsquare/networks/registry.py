@@ -20,11 +20,11 @@ NETWORKS: dict[str, Network] = {
     network.kind: network
     for network in (
         Network("sandbox", "Sandbox (rehearsal network)", 500, connected=True),
-        Network("mastodon", "Mastodon", 500),
+        Network("mastodon", "Mastodon", 500, connected=True),
         Network("bluesky", "Bluesky", 300),
         Network("reddit", "Reddit", 40000),
         Network("youtube", "YouTube", 10000),
-        Network("rss", "RSS / Atom feed", 0),
+        Network("rss", "RSS / Atom feed", 0, connected=True),
         Network("twitter", "X / Twitter", 280),
         Network("facebook", "Facebook", 63206),
         Network("instagram", "Instagram", 2200),

@@ -32,6 +32,8 @@ class Command(BaseCommand):
         add.add_argument("--option", action="append", default=[], help="non-secret setting key=value")
         add.add_argument("--credential", action="append", default=[], help="secret key=value (stored encrypted)")
         add.add_argument("--credentials-file", help="JSON object of secrets (stored encrypted)")
+        add.add_argument("--instance", help="Mastodon: the server's URL, e.g. https://mastodon.social")
+        add.add_argument("--token", help="Mastodon: the account's access token (stored encrypted)")
         listing = sub.add_parser("list", help="list channels")
         listing.add_argument("--org", required=True)
         remove = sub.add_parser("remove", help="remove a channel")
@@ -56,13 +58,22 @@ class Command(BaseCommand):
         if options["credentials_file"]:
             with open(options["credentials_file"], encoding="utf-8") as handle:
                 credentials.update(json.load(handle))
+        settings = _pairs(options["option"], "--option")
+        if options["instance"]:
+            settings["instance"] = options["instance"].rstrip("/")
+        if options["token"]:
+            credentials["access_token"] = options["token"]
+        if options["network"] == "mastodon" and not (settings.get("instance") and credentials.get("access_token")):
+            raise CommandError("mastodon needs --instance URL and --token TOKEN")
+        if options["network"] == "rss" and not settings.get("url"):
+            raise CommandError("rss needs --option url=FEED_URL")
         try:
             channel = channel_create(
                 organisation=organisation,
                 network=options["network"],
                 handle=options["handle"],
                 display_name=options["display_name"],
-                options=_pairs(options["option"], "--option"),
+                options=settings,
                 credentials=credentials or None,
             )
         except ValidationError as error:

@@ -1,0 +1,116 @@
+"""The one interface every connected network implements.
+
+A `Connector` is the network (one instance per kind, no state); the organisation's account on it is a
+`channels.Channel`, passed in with its decrypted credentials on every call. Errors say whether trying again
+can help: `ConnectorError.permanent` (revoked or expired access: the channel is disabled and a person told)
+or transient, with `retry_after` seconds when the network said how long to wait.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+
+from townsquare.posts.normalise import PostRecord
+
+CAPABILITIES = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
+
+
+class ConnectorError(Exception):
+    """A failed call, in plain words for the channel's page. `permanent`: trying again cannot help until a
+    person acts (e.g. reconnects the account)."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class PostGone(ConnectorError):
+    """The post acted on (e.g. replied to) was deleted; the channel itself is fine."""
+
+
+@dataclass
+class FetchResult:
+    records: list[PostRecord]
+    # What to pass back next time to continue where this page ended; stored only after the records are.
+    cursor: dict[str, Any]
+    # Whether the network has more right now (the sync service then asks for the next page).
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str
+    url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector:
+    kind: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    # Seconds between scheduled syncs of one channel; None: never synced on a schedule.
+    sync_interval: ClassVar[int | None] = None
+
+    def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
+        raise ConnectorError(f"{self.kind} cannot fetch posts", permanent=True)
+
+    def publish(
+        self,
+        *,
+        channel,
+        credentials: dict[str, str],
+        text: str,
+        idempotency_key: str,
+        in_reply_to: str | None = None,
+    ) -> PublishResult:
+        raise ConnectorError(f"{self.kind} cannot publish", permanent=True)
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from Retry-After (seconds or an HTTP date) or X-RateLimit-Reset (ISO time or epoch)."""
+    now = time.time() if now is None else now
+    value = headers.get("Retry-After")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+        except (TypeError, ValueError):
+            pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        reset = reset.strip()
+        try:
+            moment = float(reset) if reset.replace(".", "", 1).isdigit() else _iso_epoch(reset)
+        except ValueError:
+            return None
+        return max(0.0, moment - now)
+    return None
+
+
+def _iso_epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def error_for_status(status: int, *, what: str, headers: Mapping[str, str] | None = None) -> ConnectorError:
+    """The plain-words error for an HTTP status from a network."""
+    headers = headers or {}
+    if status in (401, 403):
+        return ConnectorError(
+            f"{what} refused the stored access (HTTP {status}): reconnect the account with a new token",
+            permanent=True,
+        )
+    if status == 429:
+        wait = retry_after_seconds(headers)
+        hint = f"; trying again in {wait:.0f} seconds" if wait is not None else ""
+        return ConnectorError(f"{what} is limiting requests (HTTP 429){hint}", retry_after=wait)
+    if status >= 500:
+        return ConnectorError(f"{what} had a problem of its own (HTTP {status}); will try again later")
+    return ConnectorError(f"{what} answered HTTP {status}")

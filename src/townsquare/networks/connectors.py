@@ -1,0 +1,19 @@
+"""The registry: network kind -> its connector. A test checks it matches the networks marked `connected`."""
+
+from __future__ import annotations
+
+from townsquare.networks.base import Connector, ConnectorError
+from townsquare.networks.mastodon.connector import MastodonConnector
+from townsquare.networks.rss.connector import RssConnector
+from townsquare.networks.sandbox.connector import SandboxConnector
+
+CONNECTORS: dict[str, Connector] = {
+    connector.kind: connector for connector in (SandboxConnector(), MastodonConnector(), RssConnector())
+}
+
+
+def connector_for(kind: str) -> Connector:
+    try:
+        return CONNECTORS[kind]
+    except KeyError:
+        raise ConnectorError(f"Townsquare cannot connect to {kind} yet (import its exports instead)") from None

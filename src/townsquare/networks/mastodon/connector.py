@@ -1,0 +1,122 @@
+"""Mastodon through Mastodon.py: mentions in from notifications, statuses out.
+
+The cursor is `{"min_id": newest notification id stored}`. Paging forward with min_id returns the notifications
+just after it, oldest page first, so each page can be stored and the cursor moved without leaving a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+)
+
+from townsquare.networks.base import (
+    Connector,
+    ConnectorError,
+    FetchResult,
+    PostGone,
+    PublishResult,
+    error_for_status,
+)
+from townsquare.networks.mastodon.mapping import status_to_record
+
+PAGE_SIZE = 40
+TIMEOUT_SECONDS = 20
+# "update": a status we were mentioned in was edited; it arrives as the same status id.
+NOTIFICATION_TYPES = ["mention", "update"]
+
+
+class MastodonConnector(Connector):
+    kind = "mastodon"
+    capabilities = frozenset({"fetch_mentions", "publish", "reply"})
+    sync_interval = 300
+
+    def _client(self, channel, credentials: dict[str, str]) -> tuple[Mastodon, requests.Session]:
+        instance = (channel.options or {}).get("instance")
+        token = credentials.get("access_token")
+        if not instance or not token:
+            raise ConnectorError(
+                "the channel has no instance URL or access token: add it again with --instance and --token",
+                permanent=True,
+            )
+        session = requests.Session()
+        # Remember the last response so a 429's Retry-After can be read (Mastodon.py does not pass it on).
+        session.hooks["response"].append(lambda response, *args, **kwargs: setattr(session, "last", response))
+        client = Mastodon(
+            api_base_url=instance,
+            access_token=token,
+            ratelimit_method="throw",
+            request_timeout=TIMEOUT_SECONDS,
+            session=session,
+            version_check_mode="none",
+        )
+        return client, session
+
+    def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
+        client, session = self._client(channel, credentials)
+        min_id = cursor.get("min_id")
+        with _errors(session, what=f"the Mastodon server {client.api_base_url}"):
+            if min_id:
+                page = client.notifications(types=NOTIFICATION_TYPES, min_id=min_id, limit=PAGE_SIZE)
+            else:
+                # A new channel starts from the newest page rather than replaying years of history.
+                page = client.notifications(types=NOTIFICATION_TYPES, limit=PAGE_SIZE)
+        records = [
+            status_to_record(notification["status"])
+            for notification in page
+            # The status of a notification is absent when it was deleted after it was sent.
+            if notification.get("status")
+        ]
+        newest = max((int(notification["id"]) for notification in page), default=None)
+        next_cursor = {**cursor, "min_id": str(newest)} if newest is not None else dict(cursor)
+        return FetchResult(records=records, cursor=next_cursor, more=bool(min_id) and len(page) >= PAGE_SIZE)
+
+    def publish(
+        self,
+        *,
+        channel,
+        credentials: dict[str, str],
+        text: str,
+        idempotency_key: str,
+        in_reply_to: str | None = None,
+    ) -> PublishResult:
+        client, session = self._client(channel, credentials)
+        with _errors(session, what=f"the Mastodon server {client.api_base_url}", gone="the post being replied to"):
+            status = client.status_post(text, in_reply_to_id=in_reply_to or None, idempotency_key=idempotency_key)
+        return PublishResult(external_id=str(status["id"]), url=status.get("url") or "")
+
+
+@contextmanager
+def _errors(session: requests.Session, *, what: str, gone: str = "") -> Iterator[None]:
+    """Turn Mastodon.py's exceptions into ConnectorError in plain words."""
+    try:
+        yield
+    except MastodonError as error:
+        response = getattr(session, "last", None)
+        headers = response.headers if response is not None else {}
+        if isinstance(error, MastodonRatelimitError):
+            raise error_for_status(429, what=what, headers=headers) from error
+        if isinstance(error, MastodonNotFoundError) and gone:
+            raise PostGone(f"{gone} no longer exists on {what} (it was deleted)") from error
+        if isinstance(error, MastodonNetworkError):
+            raise ConnectorError(f"could not reach {what}: {_reason(error)}; will try again later") from error
+        if isinstance(error, MastodonAPIError) and len(error.args) >= 2 and isinstance(error.args[1], int):
+            raise error_for_status(error.args[1], what=what, headers=headers) from error
+        if isinstance(error, MastodonAPIError):
+            raise ConnectorError(f"{what} sent an answer that is not valid JSON; will try again later") from error
+        raise ConnectorError(f"{what}: {_reason(error)}") from error
+
+
+def _reason(error: Exception) -> str:
+    text = str(error.args[0]) if error.args else type(error).__name__
+    return "the request timed out" if "timed out" in text.lower() else text

@@ -1,0 +1,290 @@
+"""Mastodon through the local stand-in: mentions in, replies out, every failure recorded and nothing lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tests.connectors.conftest import Canned, mastodon_account, mastodon_notification, mastodon_status
+from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.channels.services import channel_credentials
+from townsquare.networks import sync as sync_module
+from townsquare.networks.base import PostGone
+from townsquare.networks.connectors import CONNECTORS
+from townsquare.networks.mastodon import connector as mastodon_connector
+from townsquare.posts.models import Post
+
+TOKEN = "mastodon-token-7f3e-secret"
+NOTIFICATIONS = "/api/v1/notifications"
+
+
+def add_channel(fake_network) -> Channel:
+    call_command(
+        "channel", "add", "--org", "northfield", "--network", "mastodon", "--handle", "northfieldcc",
+        "--instance", fake_network.url + "/", "--token", TOKEN,
+    )  # fmt: skip
+    return Channel.objects.get(network="mastodon", handle="northfieldcc")
+
+
+def sync(capsys, *args: str) -> str:
+    call_command("sync", "--org", "northfield", *args)
+    return capsys.readouterr().out
+
+
+def mentions(first: int, count: int) -> list[dict]:
+    return [
+        mastodon_notification(1000 + n, mastodon_status(str(5000 + n), text=f"@northfieldcc mention {n}"))
+        for n in range(first, first + count)
+    ]
+
+
+def stored_ids() -> list[str]:
+    return sorted(Post.objects.filter(network="mastodon").values_list("external_id", flat=True))
+
+
+def test_add_keeps_the_instance_in_options_and_the_token_only_in_the_vault(organisation, fake_network):
+    channel = add_channel(fake_network)
+    assert channel.options == {"instance": fake_network.url}
+    assert channel_credentials(channel=channel) == {"access_token": TOKEN}
+    assert TOKEN not in json.dumps(channel.options) and TOKEN not in channel.credentials_encrypted
+
+
+def test_add_without_a_token_says_what_is_missing(organisation):
+    with pytest.raises(CommandError, match="--instance URL and --token"):
+        call_command("channel", "add", "--org", "northfield", "--network", "mastodon", "--handle", "x")
+
+
+def test_mentions_are_mapped_and_stored_once(organisation, fake_network, capsys):
+    original = mastodon_status("4000", text="Road closed on Mill Lane", acct="northfieldcc")
+    fake_network.notifications = [
+        mastodon_notification(
+            101,
+            mastodon_status(
+                "5001",
+                content=(
+                    '<p><span class="h-card"><a href="https://social.example/@northfieldcc" class="u-url mention">'
+                    "@<span>northfieldcc</span></a></span> the bins on Elm St were missed again "
+                    '<a href="https://social.example/tags/bins" class="mention hashtag" rel="tag">'
+                    "#<span>bins</span></a>"
+                    '</p><p>Photo: <a href="https://photos.example/elm-street" rel="nofollow noopener" target="_blank">'
+                    '<span class="invisible">https://</span><span class="">photos.example/elm-street</span></a>'
+                    "<br />Thanks &amp; regards</p>"
+                ),
+                in_reply_to_id="4000",
+                mentions=[{"id": "1", "username": "northfieldcc", "acct": "northfieldcc", "url": "https://x/@n"}],
+                tags=[{"name": "Bins", "url": "https://social.example/tags/bins"}],
+                media_attachments=[
+                    {
+                        "id": "77",
+                        "type": "image",
+                        "url": "https://files.social.example/elm.jpg",
+                        "preview_url": "https://files.social.example/elm-small.jpg",
+                        "description": "Overflowing bins on a pavement",
+                    }
+                ],
+            ),
+        ),
+        mastodon_notification(
+            102, mastodon_status("5002", content="", acct="press@news.example", reblog=original), kind="mention"
+        ),
+    ]
+    channel = add_channel(fake_network)
+    out = sync(capsys)
+    assert "fetched 2, stored 2, duplicates 0" in out
+    post = Post.objects.get(external_id="5001")
+    expected = "@northfieldcc the bins on Elm St were missed again #bins\n\nPhoto: photos.example/elm-street"
+    assert post.text == expected + "\nThanks & regards"
+    assert post.mentions == ["northfieldcc"] and post.hashtags == ["bins"]
+    assert post.links == ["https://photos.example/elm-street"]
+    assert post.media == [
+        {"type": "image", "url": "https://files.social.example/elm.jpg", "alt": "Overflowing bins on a pavement"}
+    ]
+    assert post.in_reply_to_external_id == "4000" and post.source == "sync"
+    assert post.author.handle == "resident@social.example" and post.likes_count == 2
+    assert Post.objects.get(external_id="5002").shared_external_id == "4000"
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"min_id": "102"} and channel.status == ChannelStatus.OK and channel.last_synced_at
+    # Every request carried the token, and the second run asks only for what is newer.
+    assert all(headers.get("Authorization") == f"Bearer {TOKEN}" for _, _, headers in fake_network.requests)
+    assert "fetched 0, stored 0" in sync(capsys)
+    assert Post.objects.filter(network="mastodon").count() == 2
+
+
+def test_pages_are_followed_until_the_network_has_no_more(organisation, fake_network, capsys):
+    fake_network.notifications = mentions(0, 3)
+    add_channel(fake_network)
+    sync(capsys)
+    fake_network.notifications += mentions(3, 95)
+    out = sync(capsys)
+    assert "fetched 95, stored 95, duplicates 0" in out
+    assert fake_network.hits(NOTIFICATIONS) == 1 + 3  # 40 + 40 + 15
+    assert stored_ids() == sorted(str(5000 + n) for n in range(98))
+
+
+def test_a_new_channel_starts_from_the_newest_page_not_the_whole_history(organisation, fake_network, capsys):
+    fake_network.notifications = mentions(0, 100)
+    add_channel(fake_network)
+    assert "stored 40" in sync(capsys)
+    assert stored_ids() == sorted(str(5000 + n) for n in range(60, 100))
+
+
+FAILURES = {
+    "rate limited with Retry-After": (
+        Canned(429, b'{"error":"Too many requests"}', {"Retry-After": "30", "Content-Type": "application/json"}),
+        "limiting requests (HTTP 429); trying again in 30 seconds",
+        ChannelStatus.ERROR,
+    ),
+    "server error": (Canned(503, b"<html>down</html>"), "had a problem of its own (HTTP 503)", ChannelStatus.ERROR),
+    "malformed JSON": (
+        Canned(200, b'[{"id": "1", "type": "mention", ', {"Content-Type": "application/json"}),
+        "not valid JSON",
+        ChannelStatus.ERROR,
+    ),
+    "timeout": (Canned(200, b"[]", delay=1.5), "the request timed out", ChannelStatus.ERROR),
+    "expired token": (
+        Canned(401, b'{"error":"The access token is invalid"}', {"Content-Type": "application/json"}),
+        "refused the stored access (HTTP 401): reconnect the account",
+        ChannelStatus.DISABLED,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILURES))
+def test_failures_are_recorded_in_plain_words_and_nothing_is_lost(
+    case, organisation, fake_network, capsys, monkeypatch
+):
+    answer, words, status = FAILURES[case]
+    monkeypatch.setattr(mastodon_connector, "TIMEOUT_SECONDS", 0.5)
+    fake_network.notifications = mentions(0, 2)
+    channel = add_channel(fake_network)
+    sync(capsys)
+    fake_network.notifications += mentions(2, 50)
+    fake_network.fail_next(NOTIFICATIONS, answer)
+    with pytest.raises(CommandError, match="1 channel"):
+        sync(capsys)
+    assert words in capsys.readouterr().out
+    channel.refresh_from_db()
+    assert channel.status == status and words in channel.last_error
+    assert channel.sync_cursor == {"min_id": "1001"}
+    assert channel.events.filter(action="error").count() == 1
+    if status == ChannelStatus.DISABLED:
+        assert "skipped, disabled" in sync(capsys)
+        assert stored_ids() == ["5000", "5001"]
+        return
+    assert "stored 50, duplicates 0" in sync(capsys)
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.OK
+    assert stored_ids() == sorted(str(5000 + n) for n in range(52))
+
+
+def test_a_rate_limit_between_pages_keeps_the_pages_already_stored(organisation, fake_network, capsys, monkeypatch):
+    fake_network.notifications = mentions(0, 1)
+    channel = add_channel(fake_network)
+    sync(capsys)
+    fake_network.notifications += mentions(1, 90)
+    connector = CONNECTORS["mastodon"]
+    real_fetch = connector.fetch
+    cursors = []
+
+    def limited_on_the_second_page(**kwargs):
+        cursors.append(kwargs["cursor"])
+        if len(cursors) == 2:
+            reset = {"X-RateLimit-Reset": "2099-01-01T00:00:00.000Z"}
+            fake_network.fail_next(NOTIFICATIONS, Canned(429, b'{"error":"Too many requests"}', reset))
+        return real_fetch(**kwargs)
+
+    monkeypatch.setattr(connector, "fetch", limited_on_the_second_page)
+    with pytest.raises(CommandError):
+        sync(capsys)
+    channel.refresh_from_db()
+    assert "HTTP 429" in channel.last_error and channel.status == ChannelStatus.ERROR
+    assert channel.sync_cursor == {"min_id": "1040"} and len(stored_ids()) == 41
+    assert "stored 50, duplicates 0" in sync(capsys)
+    assert stored_ids() == sorted(str(5000 + n) for n in range(91))
+
+
+def test_a_crash_before_the_cursor_is_saved_resumes_without_gaps(organisation, fake_network, capsys, monkeypatch):
+    fake_network.notifications = mentions(0, 1)
+    channel = add_channel(fake_network)
+    sync(capsys)
+    fake_network.notifications += mentions(1, 60)
+    real_ingest = sync_module.ingest_records
+    batches = []
+
+    def crash_on_the_second_batch(**kwargs):
+        batches.append(len(kwargs["records"]))
+        if len(batches) == 2:
+            raise RuntimeError("worker killed")
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(sync_module, "ingest_records", crash_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        sync(capsys)
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"min_id": "1040"} and len(stored_ids()) == 41
+    monkeypatch.setattr(sync_module, "ingest_records", real_ingest)
+    assert "stored 20, duplicates 0" in sync(capsys)
+    assert stored_ids() == sorted(str(5000 + n) for n in range(61))
+
+
+def test_an_edited_status_is_not_stored_twice(organisation, fake_network, capsys):
+    fake_network.notifications = [mastodon_notification(1, mastodon_status("700", text="@northfieldcc bins missed"))]
+    add_channel(fake_network)
+    sync(capsys)
+    edited = mastodon_status("700", text="@northfieldcc bins missed on Elm St", edited_at="2026-03-02T10:05:00.000Z")
+    fake_network.notifications.append(mastodon_notification(2, edited, kind="update"))
+    assert "fetched 1, stored 0, duplicates 1" in sync(capsys)
+    assert Post.objects.filter(external_id="700").count() == 1
+
+
+def test_a_notification_whose_status_was_deleted_is_skipped(organisation, fake_network, capsys):
+    fake_network.notifications = [
+        mastodon_notification(1, None),
+        mastodon_notification(2, mastodon_status("701", text="still here")),
+    ]
+    channel = add_channel(fake_network)
+    assert "fetched 1, stored 1" in sync(capsys)
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"min_id": "2"}
+
+
+def test_publishing_replies_once_per_idempotency_key(organisation, fake_network):
+    fake_network.statuses["4000"] = mastodon_status("4000", text="When are bins collected?")
+    channel = add_channel(fake_network)
+    connector = CONNECTORS["mastodon"]
+    credentials = channel_credentials(channel=channel)
+    first = connector.publish(
+        channel=channel, credentials=credentials, text="Tuesdays", idempotency_key="reply-1", in_reply_to="4000"
+    )
+    again = connector.publish(
+        channel=channel, credentials=credentials, text="Tuesdays", idempotency_key="reply-1", in_reply_to="4000"
+    )
+    assert first.external_id == again.external_id and len(fake_network.published) == 1
+    assert fake_network.statuses[first.external_id]["in_reply_to_id"] == "4000"
+    assert [h.get("Idempotency-Key") for m, _, h in fake_network.requests if m == "POST"] == ["reply-1", "reply-1"]
+
+
+def test_replying_to_a_deleted_status_says_so_and_keeps_the_channel_working(organisation, fake_network):
+    channel = add_channel(fake_network)
+    with pytest.raises(PostGone, match="no longer exists") as raised:
+        CONNECTORS["mastodon"].publish(
+            channel=channel,
+            credentials=channel_credentials(channel=channel),
+            text="Sorry to hear that",
+            idempotency_key="reply-2",
+            in_reply_to="123456",
+        )
+    assert not raised.value.permanent
+
+
+def test_the_account_record_keeps_the_profile(organisation, fake_network, capsys):
+    account = mastodon_account("clinic@health.example", account_id="42")
+    fake_network.notifications = [mastodon_notification(1, mastodon_status("702", text="hi", account=account))]
+    add_channel(fake_network)
+    sync(capsys)
+    author = Post.objects.get(external_id="702").author
+    assert (author.external_id, author.handle, author.display_name) == ("42", "clinic@health.example", "Clinic")
+    assert author.followers == 120 and author.profile_url == "https://social.example/@clinic"
