@@ -83,3 +83,21 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.post_id}: {self.outcome}"
+
+
+class PublishingPolicy(models.Model):
+    """An organisation's social media policy, as the policy check applies it (publishing.policy)."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block"
+        WARN = "warn", "Warn"
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="publishing_policy")
+    words_to_avoid = models.JSONField(default=list, blank=True)
+    allowed_domains = models.JSONField(default=list, blank=True)
+    personal_data = models.CharField(max_length=5, choices=Action.choices, default=Action.BLOCK)
+    words = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+    links = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+
+    def __str__(self) -> str:
+        return f"Publishing policy of {self.organisation}"
