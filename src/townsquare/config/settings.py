@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "townsquare.channels",
     "townsquare.posts",
     "townsquare.jobs",
+    "townsquare.publishing",
     "townsquare.web",
 ]
 
@@ -138,6 +139,9 @@ if not REDIS_URL or not env_str("DATABASE_URL"):
 # The vault's keys: the first encrypts, all decrypt (rotation). Comma-separated Fernet keys.
 TOWNSQUARE_VAULT_KEYS = env_list("TOWNSQUARE_VAULT_KEY", [])
 TOWNSQUARE_SANDBOX_OUTBOX = env_str("TOWNSQUARE_SANDBOX_OUTBOX")
+TOWNSQUARE_SANDBOX_LATENCY = float(env_str("TOWNSQUARE_SANDBOX_LATENCY", "0") or 0)  # seconds per publish
+# A post left `publishing` longer than this (its worker died) is claimed again; publishing is idempotent.
+TOWNSQUARE_PUBLISH_LEASE_SECONDS = float(env_str("TOWNSQUARE_PUBLISH_LEASE_SECONDS", "300") or 300)
 
 if PRODUCTION:
     if not TOWNSQUARE_VAULT_KEYS:

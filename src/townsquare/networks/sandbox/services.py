@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import os
 import random
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -42,31 +45,56 @@ def sandbox_simulate(
 
 def sandbox_publish(*, channel: Channel, text: str, in_reply_to: str = "", reference: str = "") -> Post:
     """Publish on the sandbox network: the post appears at once among the organisation's posts, and with
-    TOWNSQUARE_SANDBOX_OUTBOX set it is appended as one JSON line (with `reference`) for outside checks."""
+    TOWNSQUARE_SANDBOX_OUTBOX set it is appended as one JSON line (with `reference`) for outside checks.
+
+    Idempotent by `reference`, like a network's idempotency key: publishing the same reference again
+    returns the first publication instead of posting twice. The outbox (the network's own record) is
+    written first under a file lock, then the post is stored; a retry after a crash between the two finds
+    the reference there and only completes the store."""
     if channel.network != "sandbox":
         raise ValueError(f"{channel} is not a sandbox channel")
     now = timezone.now()
+    external_id = f"pub-{reference}" if reference else f"pub-{now:%Y%m%d%H%M%S}-{random.getrandbits(48):012x}"
+    if reference:
+        existing = Post.objects.filter(
+            organisation_id=channel.organisation_id, network="sandbox", external_id=external_id
+        ).first()
+        if existing is not None:
+            return existing
+    outbox = settings.TOWNSQUARE_SANDBOX_OUTBOX
+    if outbox:
+        line = {"reference": reference, "id": external_id, "channel": channel.handle, "text": text}
+        _outbox_append_once(Path(outbox), {**line, "published_at": now.isoformat()})
+    # Simulated network latency after the network has accepted the post: the window a crash can hit.
+    if settings.TOWNSQUARE_SANDBOX_LATENCY:
+        time.sleep(settings.TOWNSQUARE_SANDBOX_LATENCY)
     record = PostRecord(
         network="sandbox",
-        external_id=f"pub-{now:%Y%m%d%H%M%S}-{random.getrandbits(48):012x}",
+        external_id=external_id,
         author=AuthorRecord(external_id=channel.handle, handle=channel.handle, display_name=channel.display_name),
         created_at=now,
         text=text,
         in_reply_to=in_reply_to,
     )
     with transaction.atomic():
-        post = ingest_records(organisation=channel.organisation, records=[record], source="published").stored[0]
-    outbox = settings.TOWNSQUARE_SANDBOX_OUTBOX
-    if outbox:
-        line = json.dumps(
-            {
-                "reference": reference,
-                "id": post.external_id,
-                "channel": channel.handle,
-                "text": text,
-                "published_at": now.isoformat(),
-            }
-        )
-        with Path(outbox).open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-    return post
+        ingest_records(organisation=channel.organisation, records=[record], source="published")
+    return Post.objects.get(organisation_id=channel.organisation_id, network="sandbox", external_id=external_id)
+
+
+def _outbox_append_once(path: Path, entry: dict) -> None:
+    """Append `entry` unless a line with its reference is there already; the lock makes check-and-append
+    one step across processes."""
+    with path.open("a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if entry["reference"]:
+                handle.seek(0)
+                for line in handle:
+                    if line.strip() and json.loads(line).get("reference") == entry["reference"]:
+                        return
+            handle.seek(0, 2)
+            handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,103 @@
+"""Scheduled posts and the log of every attempt to publish them.
+
+Times are stored in UTC; pages show them in the organisation's time zone (publishing.times).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from townsquare.channels.models import Channel
+from townsquare.orgs.models import Organisation
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+
+
+class ScheduledPost(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="scheduled_posts")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="scheduled_posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    scheduled_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(blank=True, default="")
+    # Made with the post and passed to the network on every attempt, so a retry cannot publish twice.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # When the next attempt may run: scheduled_at at first, later pushed back by retry backoff.
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    published_external_id = models.CharField(max_length=200, blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The lease: which claim holds the post while it is `publishing`, and since when.
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["organisation", "scheduled_at"]),
+        ]
+        ordering = ["scheduled_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} at {self.scheduled_at:%Y-%m-%d %H:%M} UTC ({self.status})"
+
+
+class PublishAttempt(models.Model):
+    """One call to a network: what happened, so failures can be explained and audited."""
+
+    class Outcome(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        RETRY = "retry", "Failed, will retry"
+        FAILED = "failed", "Failed permanently"
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="publish_attempts")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=100)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.TextField(blank=True, default="")
+    external_id = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["post", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.post_id}: {self.outcome}"
+
+
+class PublishingPolicy(models.Model):
+    """An organisation's social media policy, as the policy check applies it (publishing.policy)."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block"
+        WARN = "warn", "Warn"
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="publishing_policy")
+    words_to_avoid = models.JSONField(default=list, blank=True)
+    allowed_domains = models.JSONField(default=list, blank=True)
+    personal_data = models.CharField(max_length=5, choices=Action.choices, default=Action.BLOCK)
+    words = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+    links = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+
+    def __str__(self) -> str:
+        return f"Publishing policy of {self.organisation}"

@@ -1,0 +1,51 @@
+"""Writes for scheduled posts: creating and scheduling them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+
+from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.networks.registry import network_get
+from townsquare.orgs.models import Organisation
+from townsquare.publishing.models import PostStatus, ScheduledPost
+
+
+def _check_text(*, channel: Channel, text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationError("text: a post needs some text")
+    limit = network_get(channel.network).text_limit
+    if limit and len(text) > limit:
+        raise ValidationError(f"text: {len(text)} characters, but {channel.get_network_display()} allows {limit}")
+    return text
+
+
+def scheduled_post_create(
+    *,
+    organisation: Organisation,
+    channel: Channel,
+    text: str,
+    scheduled_at: datetime,
+    author=None,
+    status: str = PostStatus.DRAFT,
+) -> ScheduledPost:
+    """A new post on one of the organisation's channels, at an aware time (stored in UTC)."""
+    if channel.organisation_id != organisation.id:
+        raise ValidationError("channel: not one of this organisation's channels")
+    if channel.status == ChannelStatus.DISABLED:
+        raise ValidationError(f"channel: {channel} is disabled")
+    if scheduled_at.tzinfo is None:
+        raise ValueError("scheduled_at must be time-zone aware")
+    if status not in (PostStatus.DRAFT, PostStatus.SUBMITTED, PostStatus.SCHEDULED):
+        raise ValidationError(f"status: a new post cannot start as {status}")
+    return ScheduledPost.objects.create(
+        organisation=organisation,
+        channel=channel,
+        author=author,
+        text=_check_text(channel=channel, text=text),
+        scheduled_at=scheduled_at,
+        next_attempt_at=scheduled_at,
+        status=status,
+    )
