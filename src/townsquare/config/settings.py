@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "townsquare.channels",
     "townsquare.posts",
     "townsquare.jobs",
+    "townsquare.inbox",
     "townsquare.web",
 ]
 
