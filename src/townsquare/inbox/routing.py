@@ -241,7 +241,7 @@ def _apply(organisation, channels, messages: list[Message], existing: dict, post
     by_thread: dict[object, list[Message]] = defaultdict(list)
     for message in messages:
         by_thread[message.thread].append(message)
-    threads = {key: found for key, found in by_thread.items() if _is_conversation(channels, found)}
+    threads = {key: found for key, found in by_thread.items() if _is_conversation(channels, key, found)}
     existing.update(_direct_conversations(organisation, channels, [k for k in threads if isinstance(k, tuple)]))
     first_public = {key: next(m for m in found if m.channel is None) for key, found in threads.items()}
     contacts = contacts_for_identities(
@@ -268,11 +268,14 @@ def _apply(organisation, channels, messages: list[Message], existing: dict, post
     return set(to_create) | set(to_update)
 
 
-def _is_conversation(channels: ChannelIndex, messages: list[Message]) -> bool:
-    """A thread is a conversation once someone outside speaks in it and a channel is involved."""
+def _is_conversation(channels: ChannelIndex, key: object, messages: list[Message]) -> bool:
+    """A thread is a conversation once someone outside speaks in it and a channel is involved (always so
+    for direct messages to a channel)."""
     if not any(m.channel is None for m in messages):
         return False
-    return any(m.channel is not None or any(channels.get(m.network, handle) for handle in m.mentions) for m in messages)
+    return isinstance(key, tuple) or any(
+        m.channel is not None or any(channels.get(m.network, handle) for handle in m.mentions) for m in messages
+    )
 
 
 def _direct_conversations(organisation, channels: ChannelIndex, keys: list[tuple]) -> dict[tuple, Conversation]:
@@ -296,7 +299,7 @@ def _set_figures(conversation, channels, messages: list[Message], first, contact
     ours = [m for m in messages if m.channel is not None]
     public = [m for m in messages if m.channel is None]
     conversation.channel = ours[0].channel if ours else _mentioned_channel(channels, public)
-    conversation.contact_id = conversation.contact_id or contacts.get(first.author_id)
+    conversation.contact_id = contacts[first.author_id]
     conversation.subject = first.text[:300]
     conversation.priority_computed = priority_compute(
         text=first.text, verified=first.verified, followers=first.followers
