@@ -261,7 +261,7 @@ def _apply(organisation, channels, messages: list[Message], existing: dict, post
             to_create.append(conversation)
         else:
             to_update.append(conversation)
-        _set_figures(conversation, channels, found, first_public[key], contacts, new_ids)
+        _set_figures(conversation, channels, key, found, first_public[key], contacts, new_ids)
     # SQLite 3.35+ and PostgreSQL return the new keys from bulk inserts.
     Conversation.objects.bulk_create(to_create, batch_size=CHUNK)
     Conversation.objects.bulk_update(to_update, FIGURES, batch_size=CHUNK)
@@ -295,10 +295,15 @@ def _direct_conversations(organisation, channels: ChannelIndex, keys: list[tuple
     return {key: found[key] for key in keys if key in found}
 
 
-def _set_figures(conversation, channels, messages: list[Message], first, contacts, new_ids) -> None:
+def _set_figures(conversation, channels, key, messages: list[Message], first, contacts, new_ids) -> None:
     ours = [m for m in messages if m.channel is not None]
     public = [m for m in messages if m.channel is None]
-    conversation.channel = ours[0].channel if ours else _mentioned_channel(channels, public)
+    if ours:
+        conversation.channel = ours[0].channel
+    elif isinstance(key, tuple):  # ("direct", network, channel handle, participant handle)
+        conversation.channel = channels.get(key[1], key[2])
+    else:
+        conversation.channel = _mentioned_channel(channels, public)
     conversation.contact_id = contacts[first.author_id]
     conversation.subject = first.text[:300]
     conversation.priority_computed = priority_compute(
