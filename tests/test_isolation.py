@@ -40,7 +40,14 @@ def other_org_objects(other_organisation, people):
         organisation=other_organisation, email="x@example.org", expires_at="2099-01-01T00:00:00Z"
     )
     member = Membership.objects.get(organisation=other_organisation, user=people["outsider"])
-    return {"channel_id": channel.id, "member_id": member.id, "invitation_id": invitation.id}
+    store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
+    conversation = other_organisation.conversations.get()
+    return {
+        "channel_id": channel.id,
+        "member_id": member.id,
+        "invitation_id": invitation.id,
+        "conversation_id": conversation.id,
+    }
 
 
 @pytest.mark.parametrize("pattern", org_url_patterns(), ids=lambda p: p.name)

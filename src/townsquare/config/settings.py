@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "townsquare.posts",
     "townsquare.jobs",
     "townsquare.publishing",
+    "townsquare.inbox",
     "townsquare.web",
 ]
 

@@ -1,13 +1,18 @@
 from django.urls import include, path
 
-from townsquare.web.views import channels, home, invitations, posts, sections, team
+from townsquare.web.views import channels, home, inbox, invitations, posts, sections, team
 
 org_patterns = [
     path("", home.organisation_home, name="organisation_home"),
     path("posts/", posts.post_index, name="posts"),
     path("posts/updates/", posts.post_updates, name="post_updates"),
     path("posts/export/", posts.post_export, name="post_export"),
-    path("inbox/", sections.inbox, name="inbox"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:conversation_id>/", inbox.conversation_detail, name="conversation"),
+    path("inbox/<int:conversation_id>/work/", inbox.conversation_work, name="conversation_work"),
+    path("inbox/<int:conversation_id>/reply/", inbox.conversation_reply_view, name="conversation_reply"),
+    path("inbox/<int:conversation_id>/typing/", inbox.conversation_typing, name="conversation_typing"),
+    path("inbox/<int:conversation_id>/updates/", inbox.conversation_updates, name="conversation_updates"),
     path("listening/", sections.listening, name="listening"),
     path("calendar/", sections.calendar, name="calendar"),
     path("analytics/", sections.analytics, name="analytics"),

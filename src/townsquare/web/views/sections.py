@@ -5,11 +5,6 @@ from django.shortcuts import render
 from townsquare.orgs.access import org_view
 
 COMING = {
-    "inbox": (
-        "Inbox",
-        "Every conversation, complaint and question from every channel, assigned, prioritised "
-        "and answered in public, with response-time targets.",
-    ),
     "listening": (
         "Listening",
         "Boolean listening queries over mentions of the organisation, its people, places "
@@ -42,7 +37,6 @@ def _coming(section: str):
     return view
 
 
-inbox = _coming("inbox")
 listening = _coming("listening")
 calendar = _coming("calendar")
 analytics = _coming("analytics")

@@ -1,0 +1,102 @@
+"""Reads for the inbox pages, always scoped to one organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from townsquare.inbox.figures import first_response_target, policy_for
+from townsquare.inbox.models import Conversation, ConversationEvent, Priority, Status
+from townsquare.orgs.models import Organisation
+from townsquare.posts.models import Post
+
+VIEWS = {
+    "all": "All open",
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    # Until enrichment marks complaints, the complaint words that raise priority stand in for them.
+    "complaints": "Complaints",
+    "breached": "Past target",
+    "resolved": "Resolved",
+}
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    view: str = "all"
+    status: str = ""
+    priority: str = ""
+    assignee: str = ""
+
+
+def _priority_is(priority: str) -> Q:
+    return Q(priority_override=priority) | Q(priority_override="", priority_computed=priority)
+
+
+def conversation_list(
+    *, organisation: Organisation, user, filters: InboxFilters, now: datetime | None = None
+) -> QuerySet:
+    now = now or timezone.now()
+    conversations = Conversation.objects.filter(organisation=organisation).select_related(
+        "contact", "channel", "assignee", "team"
+    )
+    if filters.view == "resolved":
+        conversations = conversations.filter(status=Status.RESOLVED)
+    elif filters.status:
+        conversations = conversations.filter(status=filters.status)
+    else:
+        conversations = conversations.exclude(status=Status.RESOLVED)
+    if filters.view == "mine":
+        conversations = conversations.filter(assignee=user)
+    elif filters.view == "unassigned":
+        conversations = conversations.filter(assignee=None, team=None)
+    elif filters.view == "complaints":
+        conversations = conversations.filter(_priority_is(Priority.HIGH) | _priority_is(Priority.URGENT))
+    elif filters.view == "breached":
+        policy = policy_for(organisation)
+        late = Q()
+        for priority in Priority.values:
+            deadline = now - timedelta(seconds=first_response_target(policy, priority))
+            late |= _priority_is(priority) & Q(first_public_message_at__lt=deadline)
+        conversations = conversations.filter(late, first_response_at=None)
+    if filters.priority:
+        conversations = conversations.filter(_priority_is(filters.priority))
+    if filters.assignee:
+        conversations = conversations.filter(assignee__username=filters.assignee)
+    return conversations
+
+
+def time_left_s(*, conversation: Conversation, organisation: Organisation, now: datetime | None = None) -> float | None:
+    """Seconds left before the first-response target (negative: past it); None once answered."""
+    if conversation.first_response_at or not conversation.first_public_message_at:
+        return None
+    target = first_response_target(policy_for(organisation), conversation.priority)
+    deadline = conversation.first_public_message_at + timedelta(seconds=target)
+    return (deadline - (now or timezone.now())).total_seconds()
+
+
+def conversation_posts(*, conversation: Conversation) -> QuerySet:
+    if conversation.kind == Conversation.DIRECT:
+        handles = [conversation.channel.handle, conversation.participant.handle]
+        return (
+            Post.objects.filter(
+                organisation_id=conversation.organisation_id,
+                network=conversation.channel.network,
+                extra__has_key="direct_to",
+                author__handle__in=handles,
+            )
+            .select_related("author")
+            .order_by("created_at", "id")
+        )
+    return (
+        Post.objects.filter(conversation_root_id=conversation.root_post_id)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def conversation_events(*, conversation: Conversation, after: int = 0) -> QuerySet:
+    return ConversationEvent.objects.filter(conversation=conversation, id__gt=after).select_related("actor", "post")
