@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from townsquare.web.views import channels, home, invitations, posts, sections, team
+from townsquare.web.views import calendar, channels, compose, home, invitations, posts, scheduled_posts, sections, team
 
 org_patterns = [
     path("", home.organisation_home, name="organisation_home"),
@@ -9,7 +9,26 @@ org_patterns = [
     path("posts/export/", posts.post_export, name="post_export"),
     path("inbox/", sections.inbox, name="inbox"),
     path("listening/", sections.listening, name="listening"),
-    path("calendar/", sections.calendar, name="calendar"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar.ics", calendar.calendar_ics, name="calendar_ics"),
+    path("calendar/new/", compose.compose, name="compose"),
+    path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
+    path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/submit/",
+        scheduled_posts.scheduled_post_submit_view,
+        name="scheduled_post_submit",
+    ),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/approve/",
+        scheduled_posts.scheduled_post_approve_view,
+        name="scheduled_post_approve",
+    ),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/send-back/",
+        scheduled_posts.scheduled_post_send_back_view,
+        name="scheduled_post_send_back",
+    ),
     path("analytics/", sections.analytics, name="analytics"),
     path("stakeholders/", sections.stakeholders, name="stakeholders"),
     path("settings/", team.settings_index, name="settings"),

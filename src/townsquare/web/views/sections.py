@@ -15,11 +15,6 @@ COMING = {
         "Boolean listening queries over mentions of the organisation, its people, places "
         "and topics, across networks, as they happen.",
     ),
-    "calendar": (
-        "Calendar",
-        "A newsroom-style content calendar: drafts, approvals, the social media policy "
-        "check, and scheduled posting that never posts twice.",
-    ),
     "analytics": (
         "Analytics",
         "Objectives measured week by week: followers by number and kind, reach, shares "
@@ -44,6 +39,5 @@ def _coming(section: str):
 
 inbox = _coming("inbox")
 listening = _coming("listening")
-calendar = _coming("calendar")
 analytics = _coming("analytics")
 stakeholders = _coming("stakeholders")
