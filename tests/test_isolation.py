@@ -8,7 +8,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import make_channel, store_posts
+from tests.publishing.helpers import make_post
 from townsquare.orgs.models import Invitation, Membership
+from townsquare.publishing.models import PostStatus
 
 
 def org_url_patterns() -> list[URLPattern]:
@@ -40,7 +42,13 @@ def other_org_objects(other_organisation, people):
         organisation=other_organisation, email="x@example.org", expires_at="2099-01-01T00:00:00Z"
     )
     member = Membership.objects.get(organisation=other_organisation, user=people["outsider"])
-    return {"channel_id": channel.id, "member_id": member.id, "invitation_id": invitation.id}
+    scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
+    return {
+        "channel_id": channel.id,
+        "member_id": member.id,
+        "invitation_id": invitation.id,
+        "scheduled_post_id": scheduled.id,
+    }
 
 
 @pytest.mark.parametrize("pattern", org_url_patterns(), ids=lambda p: p.name)
