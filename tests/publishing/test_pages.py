@@ -13,6 +13,7 @@ from tests.factories import make_channel
 from tests.publishing.helpers import make_post
 from townsquare.publishing.models import PostStatus, PublishAttempt, PublishingPolicy, ScheduledPost
 from townsquare.publishing.publisher import scheduled_posts_publish_due
+from townsquare.publishing.text import text_length
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +172,12 @@ def test_ical_feed_has_the_events_in_utc(client_for, organisation, channel):
     assert f"UID:{post.idempotency_key}@townsquare" in body
     assert f"DTSTART:{at.astimezone(UTC):%Y%m%dT%H%M%S}Z" in body
     assert "Bin day moves" in body and body.startswith("BEGIN:VCALENDAR")
+
+
+@pytest.mark.parametrize(
+    ("text", "graphemes"),
+    [("abc", 3), ("e\u0301", 1), ("👍🏽", 1), ("👩\u200d👩\u200d👧", 1), ("🇬🇧🇫🇷", 2), ("❤\ufe0f", 1)],
+)
+def test_bluesky_counts_graphemes_other_networks_characters(text, graphemes):
+    assert text_length(text=text, network="bluesky") == graphemes
+    assert text_length(text=text, network="mastodon") == len(text)
