@@ -8,7 +8,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import make_channel, store_posts
+from tests.publishing.helpers import make_post
 from townsquare.orgs.models import Invitation, Membership
+from townsquare.publishing.models import PostStatus
 
 
 def org_url_patterns() -> list[URLPattern]:
@@ -42,11 +44,13 @@ def other_org_objects(other_organisation, people):
     member = Membership.objects.get(organisation=other_organisation, user=people["outsider"])
     store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
     conversation = other_organisation.conversations.get()
+    scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
     return {
         "channel_id": channel.id,
         "member_id": member.id,
         "invitation_id": invitation.id,
         "conversation_id": conversation.id,
+        "scheduled_post_id": scheduled.id,
     }
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.browser import accessibility_violations, chromium_page
 from tests.conftest import PASSWORD
 from tests.factories import make_channel, store_posts
+from tests.publishing.helpers import make_post
+from townsquare.publishing.models import PostStatus
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +35,13 @@ def signed_in_page(live_server, organisation, people, transactional_db):
 
 def test_workplace_pages_meet_wcag_22_aa(signed_in_page, live_server, organisation):
     channel = make_channel(organisation, handle="northfieldcc")
-    names = ["posts", "team", "channels", "organisation_settings", "inbox", "listening"]
+    post = make_post(organisation, channel, status=PostStatus.SUBMITTED, at=timezone.now() + timedelta(hours=1))
+    names = ["posts", "team", "channels", "organisation_settings", "inbox", "listening", "calendar"]
+    names += ["compose", "approvals"]
     urls = [reverse(name, kwargs={"org_slug": organisation.slug}) for name in names]
     urls.append(reverse("channel", kwargs={"org_slug": organisation.slug, "channel_id": channel.id}))
+    urls.append(reverse("calendar", kwargs={"org_slug": organisation.slug}) + "?view=month")
+    urls.append(reverse("scheduled_post", kwargs={"org_slug": organisation.slug, "scheduled_post_id": post.id}))
     problems = {}
     for url in urls:
         signed_in_page.goto(f"{live_server.url}{url}")

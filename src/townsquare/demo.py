@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -14,6 +15,10 @@ from townsquare.networks.sandbox.simulator import SandboxPublic
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Role
 from townsquare.orgs.services import membership_set, organisation_create
+from townsquare.publishing.models import PostStatus
+from townsquare.publishing.services import scheduled_post_create
+from townsquare.publishing.times import local_to_utc
+from townsquare.publishing.workflow import scheduled_post_approve
 
 DEMO_SLUG = "northfield"
 DEMO_PASSWORD = "townsquare-demo"
@@ -30,6 +35,14 @@ CHANNELS = [
     ("northfield_roads", "Northfield Roads and Travel"),
 ]
 HISTORY_POSTS = 400
+# (days from today, local time, channel handle, author, text): the coming days' plan, so the calendar has content.
+PLAN = [
+    (1, "09:30", "northfieldcc", "priya.editor", "Bins are collected as normal this week. Check your day on our site."),
+    (1, "12:00", "northfield_roads", "priya.editor", "Mill Lane is closed for resurfacing until Friday."),
+    (2, "10:00", "northfieldlibraries", "priya.editor", "Story time for under-5s returns to Central Library."),
+    (3, "17:00", "northfieldcc", "priya.editor", "Have your say on the town centre plan: the survey closes soon."),
+]
+AWAITING = (2, "15:00", "northfieldlibraries", "lee.ambassador", "Our volunteers helped 40 people get online today!")
 
 
 def demo_organisation_ensure() -> tuple[Organisation, bool]:
@@ -57,4 +70,23 @@ def demo_organisation_ensure() -> tuple[Organisation, bool]:
         spread = timedelta(days=7) / HISTORY_POSTS
         records = [public.post(now - spread * index) for index in range(HISTORY_POSTS, 0, -1)]
         ingest_records(organisation=organisation, records=records, source="sandbox")
+        _plan_seed(organisation=organisation, today=now.astimezone(ZoneInfo(organisation.time_zone)).date())
     return organisation, True
+
+
+def _plan_seed(*, organisation: Organisation, today: date) -> None:
+    """Scheduled posts by the editor and one awaiting approval from the ambassador."""
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=[u for u, _, _ in TEAM])}
+    channels = {channel.handle: channel for channel in organisation.channels.all()}
+    for days, at, handle, username, text in [*PLAN, AWAITING]:
+        local = datetime.combine(today + timedelta(days=days), time.fromisoformat(at))
+        post = scheduled_post_create(
+            organisation=organisation,
+            channel=channels[handle],
+            text=text,
+            scheduled_at=local_to_utc(local=local, time_zone=organisation.time_zone),
+            author=users[username],
+            status=PostStatus.SUBMITTED,
+        )
+        if username == "priya.editor":
+            scheduled_post_approve(post=post, actor=users[username])

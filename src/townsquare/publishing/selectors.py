@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from datetime import UTC, datetime
+
+from django.db.models import Count, QuerySet
 
 from townsquare.orgs.models import Organisation
 from townsquare.publishing.models import PostStatus, ScheduledPost
@@ -20,3 +22,19 @@ def publishing_stats(*, organisation: Organisation) -> dict[str, int]:
         "published": counts.get(PostStatus.PUBLISHED, 0),
         "failed": counts.get(PostStatus.FAILED, 0),
     }
+
+
+def calendar_posts(*, organisation: Organisation, start: datetime, end: datetime) -> QuerySet[ScheduledPost]:
+    """The organisation's posts planned for [start, end), every state, in time order."""
+    return (
+        ScheduledPost.objects.filter(organisation=organisation, scheduled_at__gte=start, scheduled_at__lt=end)
+        .select_related("channel", "author", "approved_by")
+        .order_by("scheduled_at", "id")
+    )
+
+
+def approval_queue(*, organisation: Organisation) -> QuerySet[ScheduledPost]:
+    """Posts awaiting approval, soonest first."""
+    return calendar_posts(
+        organisation=organisation, start=datetime.min.replace(tzinfo=UTC), end=datetime.max.replace(tzinfo=UTC)
+    ).filter(status=PostStatus.SUBMITTED)

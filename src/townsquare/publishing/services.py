@@ -7,18 +7,20 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 
 from townsquare.channels.models import Channel, ChannelStatus
-from townsquare.networks.registry import network_get
 from townsquare.orgs.models import Organisation
 from townsquare.publishing.models import PostStatus, ScheduledPost
+from townsquare.publishing.text import text_length, text_limit, text_unit
 
 
 def _check_text(*, channel: Channel, text: str) -> str:
     text = text.strip()
     if not text:
         raise ValidationError("text: a post needs some text")
-    limit = network_get(channel.network).text_limit
-    if limit and len(text) > limit:
-        raise ValidationError(f"text: {len(text)} characters, but {channel.get_network_display()} allows {limit}")
+    limit = text_limit(channel.network)
+    length = text_length(text=text, network=channel.network)
+    if limit and length > limit:
+        unit = text_unit(channel.network)
+        raise ValidationError(f"text: {length} {unit}, but {channel.get_network_display()} allows {limit}")
     return text
 
 

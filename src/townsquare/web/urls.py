@@ -1,6 +1,17 @@
 from django.urls import include, path
 
-from townsquare.web.views import channels, home, inbox, invitations, posts, sections, team
+from townsquare.web.views import (
+    calendar,
+    channels,
+    compose,
+    home,
+    inbox,
+    invitations,
+    posts,
+    scheduled_posts,
+    sections,
+    team,
+)
 
 org_patterns = [
     path("", home.organisation_home, name="organisation_home"),
@@ -14,7 +25,26 @@ org_patterns = [
     path("inbox/<int:conversation_id>/typing/", inbox.conversation_typing, name="conversation_typing"),
     path("inbox/<int:conversation_id>/updates/", inbox.conversation_updates, name="conversation_updates"),
     path("listening/", sections.listening, name="listening"),
-    path("calendar/", sections.calendar, name="calendar"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar.ics", calendar.calendar_ics, name="calendar_ics"),
+    path("calendar/new/", compose.compose, name="compose"),
+    path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
+    path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/submit/",
+        scheduled_posts.scheduled_post_submit_view,
+        name="scheduled_post_submit",
+    ),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/approve/",
+        scheduled_posts.scheduled_post_approve_view,
+        name="scheduled_post_approve",
+    ),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/send-back/",
+        scheduled_posts.scheduled_post_send_back_view,
+        name="scheduled_post_send_back",
+    ),
     path("analytics/", sections.analytics, name="analytics"),
     path("stakeholders/", sections.stakeholders, name="stakeholders"),
     path("settings/", team.settings_index, name="settings"),

@@ -10,11 +10,6 @@ COMING = {
         "Boolean listening queries over mentions of the organisation, its people, places "
         "and topics, across networks, as they happen.",
     ),
-    "calendar": (
-        "Calendar",
-        "A newsroom-style content calendar: drafts, approvals, the social media policy "
-        "check, and scheduled posting that never posts twice.",
-    ),
     "analytics": (
         "Analytics",
         "Objectives measured week by week: followers by number and kind, reach, shares "
@@ -38,6 +33,5 @@ def _coming(section: str):
 
 
 listening = _coming("listening")
-calendar = _coming("calendar")
 analytics = _coming("analytics")
 stakeholders = _coming("stakeholders")

@@ -1,0 +1,124 @@
+"""Writing a post: one ScheduledPost per chosen channel, saved as a draft, submitted for approval, or (for
+approvers) scheduled directly. The policy check runs on submit and schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.orgs.access import org_view
+from townsquare.orgs.models import Organisation
+from townsquare.orgs.roles import Permission
+from townsquare.publishing.models import PostStatus, ScheduledPost
+from townsquare.publishing.policy import BLOCK, Finding, policy_check
+from townsquare.publishing.services import scheduled_post_create
+from townsquare.publishing.text import text_length, text_limit, text_unit
+from townsquare.publishing.times import parse_at, utc_to_local
+from townsquare.publishing.workflow import policy_for, scheduled_post_approve, scheduled_post_submit
+from townsquare.web.views.calendar import render_local
+
+ACTIONS = ("draft", "submit", "schedule")
+
+
+class ComposeForm(forms.Form):
+    channels = forms.ModelMultipleChoiceField(queryset=Channel.objects.none())
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=True)
+    at = forms.CharField(label="Date and time")
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["channels"].queryset = organisation.channels.exclude(status=ChannelStatus.DISABLED)
+
+    def clean_at(self) -> datetime:
+        # Read in the organisation's zone, so a time the clocks skip is refused with a reason.
+        return parse_at(text=self.cleaned_data["at"], time_zone=self.organisation.time_zone)
+
+
+def _channel_choices(form: ComposeForm, text: str) -> list[dict]:
+    chosen = {str(value) for value in (form["channels"].value() or [])}
+    return [
+        {
+            "channel": channel,
+            "limit": text_limit(channel.network),
+            "unit": text_unit(channel.network),
+            "length": text_length(text=text, network=channel.network),
+            "checked": str(channel.id) in chosen,
+        }
+        for channel in form.fields["channels"].queryset
+    ]
+
+
+def _create(*, form: ComposeForm, action: str, actor) -> list[ScheduledPost]:
+    """All channels or none: a refusal on one (too long, say) leaves nothing half made."""
+    created = []
+    with transaction.atomic():
+        for channel in form.cleaned_data["channels"]:
+            post = scheduled_post_create(
+                organisation=form.organisation,
+                channel=channel,
+                text=form.cleaned_data["text"],
+                scheduled_at=form.cleaned_data["at"],
+                author=actor,
+                status=PostStatus.DRAFT,
+            )
+            if action in ("submit", "schedule"):
+                scheduled_post_submit(post=post, actor=actor)
+            if action == "schedule":
+                # The approver schedules their own post: recorded as approved by them.
+                scheduled_post_approve(post=post, actor=actor)
+            created.append(post)
+    return created
+
+
+DONE = {"draft": "Saved as a draft", "submit": "Submitted for approval", "schedule": "Scheduled"}
+
+
+@org_view(Permission.DRAFT)
+def compose(request):
+    organisation = request.organisation
+    can_publish = request.membership.can(Permission.PUBLISH)
+    form = ComposeForm(request.POST or None, organisation=organisation, initial={"at": request.GET.get("at", "")})
+    findings: list[Finding] = []
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "draft")
+        if action not in ACTIONS:
+            action = "draft"
+        if action == "schedule" and not can_publish:
+            raise PermissionDenied("Your role can submit posts for approval, not schedule them")
+        if action != "draft":
+            findings = policy_check(text=form.cleaned_data["text"], policy=policy_for(organisation=organisation))
+        if any(finding.action == BLOCK for finding in findings):
+            form.add_error(None, "The policy check blocks this post. Change the text where each finding shows.")
+        else:
+            try:
+                posts = _create(form=form, action=action, actor=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"{DONE[action]}: {len(posts)} post{'s' if len(posts) != 1 else ''}.")
+                for finding in findings:
+                    messages.warning(request, f"Policy warning: {finding.describe()}")
+                if len(posts) == 1:
+                    return redirect("scheduled_post", org_slug=organisation.slug, scheduled_post_id=posts[0].id)
+                day = utc_to_local(moment=form.cleaned_data["at"], time_zone=organisation.time_zone).date()
+                return redirect(f"{reverse('calendar', kwargs={'org_slug': organisation.slug})}?date={day}")
+    return render_local(
+        request,
+        "web/compose.html",
+        {
+            "form": form,
+            "channels": _channel_choices(form, form["text"].value() or ""),
+            "findings": findings,
+            "can_publish": can_publish,
+            "time_zone": organisation.time_zone,
+        },
+        status=200 if not form.errors else 422,
+    )

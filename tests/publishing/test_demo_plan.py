@@ -1,0 +1,20 @@
+"""The demo organisation's calendar has a plan: the editor's scheduled posts and one awaiting approval."""
+
+from __future__ import annotations
+
+import pytest
+
+from townsquare.demo import demo_organisation_ensure
+from townsquare.publishing.models import PostStatus, ScheduledPost
+
+
+@pytest.mark.django_db
+def test_demo_seeds_scheduled_posts_and_one_awaiting_approval():
+    organisation, created = demo_organisation_ensure()
+    assert created
+    posts = ScheduledPost.objects.filter(organisation=organisation)
+    awaiting = posts.get(status=PostStatus.SUBMITTED)
+    assert awaiting.author.username == "lee.ambassador"
+    scheduled = posts.filter(status=PostStatus.SCHEDULED)
+    assert scheduled.count() == 4
+    assert {post.approved_by.username for post in scheduled} == {"priya.editor"}
