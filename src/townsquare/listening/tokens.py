@@ -32,8 +32,10 @@ def _fold_unicode(token: str) -> str:
     # after, because a few lower-case mappings add marks. NFC at the end recomposes what NFKD split
     # without dropping anything (Hangul syllables), so tokens stay in their usual written form.
     # Final sigma is the word-final shape of sigma, not a different letter.
+    # Characters that NFKD turns into non-letters (the fraction slash of "¼") are dropped, so a folded
+    # token is always one token again.
     out = _drop_marks(_drop_marks(token).lower()).replace("\u03c2", "\u03c3")
-    return unicodedata.normalize("NFC", out)
+    return unicodedata.normalize("NFC", "".join(c for c in out if c.isalnum()))
 
 
 def fold(token: str) -> str:
@@ -59,7 +61,7 @@ def surface_tokens(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """The folded tokens of `text`, in order."""
-    return [fold(t) for t in surface_tokens(text)]
+    return [f for f in map(fold, surface_tokens(text)) if f]
 
 
 def link_domains(urls: Iterable[str]) -> frozenset[str]:
@@ -132,8 +134,9 @@ def prepare_post(data: Mapping[str, Any]) -> Post:
     links = LINK_RE.findall(searchable)
     links.extend(data.get("links") or ())
     stripped = strip_links(searchable)
-    exact = tuple(surface_tokens(stripped))
-    tokens = tuple(fold(t) for t in exact)
+    pairs = [(fold(t), t) for t in surface_tokens(stripped)]
+    tokens = tuple(f for f, _ in pairs if f)
+    exact = tuple(t for f, t in pairs if f)
     hashtags = {normalize_tag(t) for t in data.get("hashtags") or ()}
     mentions = {normalize_handle(m) for m in data.get("mentions") or ()}
     for mark, word in TAG_RE.findall(stripped):
