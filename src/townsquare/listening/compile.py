@@ -133,9 +133,7 @@ def _near_check(node: Near) -> Check:
             b = second(post)
             if not b:
                 return False
-            return any(
-                sa + la <= sb <= sa + la + distance for sa, la in first(post) for sb, _ in b
-            )
+            return any(sa + la <= sb <= sa + la + distance for sa, la in first(post) for sb, _ in b)
 
         return ordered
 

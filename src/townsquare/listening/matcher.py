@@ -14,17 +14,66 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard, requires_something
+from .batch import BatchEval, PostBatch, bit_indexes, compile_batch
 from .compile import Check, compile_query
 from .parser import parse
 from .tokens import Post, fold, prepare_post
 
 Key = Hashable
 PREFIX_MAX = 3  # wildcard buckets use at most this many leading characters
+BATCH_MIN = 64  # from this many posts on, match_many evaluates each query once over the whole batch
 
 # Rough share of posts carrying a key; only the ordering matters (pick the rarest side of an AND).
 _COMMON_WORDS = frozenset(
-    "the a an and or of to in on at for is are was be it this that with you your i my me we our not "
-    "no so but just have has do can will from by as all if get up out now rt amp".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "is",
+        "are",
+        "was",
+        "be",
+        "it",
+        "this",
+        "that",
+        "with",
+        "you",
+        "your",
+        "i",
+        "my",
+        "me",
+        "we",
+        "our",
+        "not",
+        "no",
+        "so",
+        "but",
+        "just",
+        "have",
+        "has",
+        "do",
+        "can",
+        "will",
+        "from",
+        "by",
+        "as",
+        "all",
+        "if",
+        "get",
+        "up",
+        "out",
+        "now",
+        "rt",
+        "amp",
+    ]
 )
 _FIELD_COST = {"hashtags": 5.0, "mentions": 5.0, "author": 3.0, "links": 5.0, "lang": 400.0,
                "network": 400.0, "country": 300.0}  # fmt: skip
@@ -86,11 +135,12 @@ def _anchor_is_match(node: Node) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Entry:
     node: Node
     check: Check | None  # None: the anchor alone proves the match
     keys: frozenset[Key]
+    batch: BatchEval | None = None  # compiled on the first batch
 
 
 class Matcher:
@@ -180,5 +230,18 @@ class Matcher:
         return out
 
     def match_many(self, posts: Iterable[Post | Mapping[str, Any]]) -> list[set[Any]]:
-        """`match` for each post, in order."""
-        return [self.match(p) for p in posts]
+        """`match` for each post, in order. Large batches are matched set-at-a-time (see batch.py)."""
+        prepared = [p if isinstance(p, Post) else prepare_post(p) for p in posts]
+        if len(prepared) < BATCH_MIN:
+            return [self.match(p) for p in prepared]
+        batch = PostBatch(prepared)
+        out: list[set[Any]] = [set() for _ in prepared]
+        for qid, entry in self._entries.items():
+            evaluate = entry.batch
+            if evaluate is None:
+                evaluate = entry.batch = compile_batch(entry.node)
+            bits = evaluate(batch)
+            if bits:
+                for i in bit_indexes(bits):
+                    out[i].add(qid)
+        return out

@@ -10,20 +10,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 # `[^\W_]` is "a letter or a digit" in Python's Unicode-aware re: \w minus the underscore.
 TOKEN_RE = re.compile(r"[^\W_]+")
+ASCII_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")  # the same, for ASCII text, and much faster
 LINK_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 # A hashtag or mention starts a word: "a#b" and "me@example.org" are not tags.
-TAG_RE = re.compile(r"(?<!\w)([#@])(\w+)")
+TAG_RE = re.compile(r"[#@]\w+")
 
 
 def _drop_marks(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M")
+    )
 
 
 @lru_cache(maxsize=100_000)
@@ -51,17 +53,13 @@ def strip_links(text: str) -> str:
 
 
 def surface_tokens(text: str) -> list[str]:
-    """The letter/digit runs of `text` (links removed), in their written case."""
-    text = strip_links(text)
-    if not text.isascii():
-        # Composed form, so a letter written as base + combining accent stays one letter.
-        text = unicodedata.normalize("NFC", text)
-    return TOKEN_RE.findall(text)
+    """The tokens of `text` (links removed) in their written case, for `{...}`."""
+    return _split(strip_links(text))[1]
 
 
 def tokenize(text: str) -> list[str]:
-    """The folded tokens of `text`, in order."""
-    return [f for f in map(fold, surface_tokens(text)) if f]
+    """The folded tokens of `text` (links removed), in order."""
+    return _split(strip_links(text))[0]
 
 
 def link_domains(urls: Iterable[str]) -> frozenset[str]:
@@ -91,37 +89,90 @@ def normalize_tag(tag: str) -> str:
     return fold(tag.lstrip("#"))
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Post:
-    """A post as the matcher sees it; build it with `prepare_post`."""
-
-    id: Any
-    tokens: tuple[str, ...]
-    exact: tuple[str, ...]  # the same tokens in their written case
-    positions: Mapping[str, tuple[int, ...]]
-    exact_positions: Mapping[str, tuple[int, ...]]
-    tokset: frozenset[str]
-    hashtags: frozenset[str]
-    mentions: frozenset[str]
-    domains: frozenset[str]
-    author: str | None
-    lang: str | None
-    network: str | None
-    country: str | None
-    followers: int | None
-
-
-def _positions(tokens: Iterable[str]) -> dict[str, tuple[int, ...]]:
+def _positions(tokens: Iterable[str]) -> dict[str, list[int]]:
     acc: dict[str, list[int]] = {}
     for i, t in enumerate(tokens):
-        acc.setdefault(t, []).append(i)
-    return {t: tuple(p) for t, p in acc.items()}
+        if t in acc:
+            acc[t].append(i)
+        else:
+            acc[t] = [i]
+    return acc
+
+
+def _split(text: str) -> tuple[list[str], list[str]]:
+    """(folded tokens, written-case tokens) of link-free text."""
+    if text.isascii():
+        surface = ASCII_TOKEN_RE.findall(text)
+        return [t.lower() for t in surface], surface
+    pairs = [(fold(t), t) for t in TOKEN_RE.findall(unicodedata.normalize("NFC", text))]
+    return [f for f, _ in pairs if f], [t for f, t in pairs if f]
+
+
+class Post:
+    """A post as the matcher sees it; build it with `prepare_post`. The written-case tokens and the
+    position maps are made on first use: most posts are settled by set lookups alone."""
+
+    __slots__ = (
+        "id", "tokens", "tokset", "hashtags", "mentions", "domains", "author", "lang", "network",
+        "country", "followers", "_text", "_exact", "_positions", "_exact_positions",
+    )  # fmt: skip
+
+    def __init__(self, id: Any, text: str, **fields: Any) -> None:
+        """`text` is the searchable text without links; `fields` are the normalised attributes."""
+        self.id = id
+        self._text = text
+        # Folded tokens in order; lower-casing ASCII text first gives the same tokens, faster.
+        self.tokens: tuple[str, ...] = (
+            tuple(ASCII_TOKEN_RE.findall(text.lower())) if text.isascii() else tuple(_split(text)[0])
+        )
+        self.tokset = frozenset(self.tokens)
+        self.hashtags: frozenset[str] = fields.get("hashtags", frozenset())
+        self.mentions: frozenset[str] = fields.get("mentions", frozenset())
+        self.domains: frozenset[str] = fields.get("domains", frozenset())  # hosts and their parents
+        self.author: str | None = fields.get("author")
+        self.lang: str | None = fields.get("lang")
+        self.network: str | None = fields.get("network")
+        self.country: str | None = fields.get("country")
+        self.followers: int | None = fields.get("followers")
+        self._exact: tuple[str, ...] | None = None
+        self._positions: dict[str, list[int]] | None = None
+        self._exact_positions: dict[str, list[int]] | None = None
+
+    @property
+    def exact(self) -> tuple[str, ...]:
+        """The tokens in their written case, parallel to `tokens`."""
+        if self._exact is None:
+            self._exact = tuple(_split(self._text)[1])
+        return self._exact
+
+    @property
+    def positions(self) -> dict[str, list[int]]:
+        if self._positions is None:
+            self._positions = _positions(self.tokens)
+        return self._positions
+
+    @property
+    def exact_positions(self) -> dict[str, list[int]]:
+        if self._exact_positions is None:
+            self._exact_positions = _positions(self.exact)
+        return self._exact_positions
+
+    def __repr__(self) -> str:
+        return f"Post(id={self.id!r}, tokens={self.tokens!r})"
 
 
 def _lower_or_none(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value).strip().lower()
+
+
+def _tags(text: str, hashtags: set[str], mentions: set[str]) -> None:
+    for m in TAG_RE.finditer(text):
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue  # "a#b", "me@example.org": not a tag
+        (hashtags if text[start] == "#" else mentions).add(fold(m.group()[1:]))
 
 
 def prepare_post(data: Mapping[str, Any]) -> Post:
@@ -131,17 +182,13 @@ def prepare_post(data: Mapping[str, Any]) -> Post:
     title = data.get("title") or ""
     text = data.get("text") or ""
     searchable = f"{title}\n{text}" if title else text
-    links = LINK_RE.findall(searchable)
+    links = LINK_RE.findall(searchable) if "://" in searchable else []
     links.extend(data.get("links") or ())
-    stripped = strip_links(searchable)
-    pairs = [(fold(t), t) for t in surface_tokens(stripped)]
-    tokens = tuple(f for f, _ in pairs if f)
-    exact = tuple(t for f, t in pairs if f)
+    stripped = strip_links(searchable) if links else searchable
     hashtags = {normalize_tag(t) for t in data.get("hashtags") or ()}
     mentions = {normalize_handle(m) for m in data.get("mentions") or ()}
-    for mark, word in TAG_RE.findall(stripped):
-        (hashtags if mark == "#" else mentions).add(fold(word))
-
+    if "#" in stripped or "@" in stripped:
+        _tags(stripped, hashtags, mentions)
     author = data.get("author")
     followers = data.get("followers")
     country = data.get("country")
@@ -152,20 +199,15 @@ def prepare_post(data: Mapping[str, Any]) -> Post:
         country = country or author.get("country")
     elif author:
         handle = str(author)
-    positions = _positions(tokens)
     return Post(
-        id=data.get("id"),
-        tokens=tokens,
-        exact=exact,
-        positions=positions,
-        exact_positions=_positions(exact),
-        tokset=frozenset(positions),
+        data.get("id"),
+        stripped,
         hashtags=frozenset(hashtags),
         mentions=frozenset(mentions),
-        domains=link_domains(links),
+        domains=link_domains(links) if links else frozenset(),
         author=normalize_handle(handle) if handle else None,
         lang=_lower_or_none(data.get("lang")),
         network=_lower_or_none(data.get("network")),
-        country=country.strip().upper() if country else None,
+        country=str(country).strip().upper() if country else None,
         followers=int(followers) if followers is not None and followers != "" else None,
     )

@@ -1,0 +1,256 @@
+"""Matching a batch of posts at once: set-at-a-time evaluation over bitsets.
+
+For a large batch, it is cheaper to turn the batch into a small inverted index (token -> bitset of the
+posts holding it, one Python int) and run each query once over the whole batch with AND/OR/NOT on
+bitsets, than to look at each post separately. This is what Lucene Monitor does with a batch of
+documents in a memory index. Only positional tests (phrases, NEAR, exact case) look at single posts,
+and only at the posts the bitsets leave as candidates.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+
+from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard
+from .compile import Check, compile_query
+from .reference import COMPARE, wildcard_regex
+from .tokens import Post, fold
+
+BatchEval = Callable[["PostBatch"], int]
+
+
+def _bits(ids: Sequence[int]) -> int:
+    out = 0
+    for i in ids:
+        out |= 1 << i
+    return out
+
+
+class PostBatch:
+    """Prepared posts with bitset lookups; bit i stands for `posts[i]`."""
+
+    def __init__(self, posts: Sequence[Post]) -> None:
+        self.posts = posts
+        self.mask = (1 << len(posts)) - 1
+        postings: dict[str, list[int]] = {}
+        for i, post in enumerate(posts):
+            for t in post.tokset:
+                ids = postings.get(t)
+                if ids is None:
+                    postings[t] = [i]
+                else:
+                    ids.append(i)
+        self._postings = postings
+        self._bigram_postings: dict[tuple[str, str], list[int]] | None = None
+        self._bigrams: dict[tuple[str, str], int] = {}
+        self._tokens: dict[str, int] = {}
+        self._patterns: dict[str, int] = {}
+        self._fields: dict[str, dict[str, int]] = {}
+        self._followers: dict[tuple[str, int], int] = {}
+        self._vocabulary: list[str] | None = None
+
+    def token(self, token: str) -> int:
+        bits = self._tokens.get(token)
+        if bits is None:
+            bits = self._tokens[token] = _bits(self._postings.get(token, ()))
+        return bits
+
+    def bigram(self, first: str, second: str) -> int:
+        """Posts where `second` directly follows `first`: a two-word phrase without looking at posts."""
+        key = (first, second)
+        bits = self._bigrams.get(key)
+        if bits is None:
+            if self._bigram_postings is None:
+                self._bigram_postings = self._index_bigrams()
+            bits = self._bigrams[key] = _bits(self._bigram_postings.get(key, ()))
+        return bits
+
+    def _index_bigrams(self) -> dict[tuple[str, str], list[int]]:
+        postings: dict[tuple[str, str], list[int]] = {}
+        for i, post in enumerate(self.posts):
+            tokens = post.tokens
+            for pair in set(zip(tokens, tokens[1:], strict=False)):
+                ids = postings.get(pair)
+                if ids is None:
+                    postings[pair] = [i]
+                else:
+                    ids.append(i)
+        return postings
+
+    def wildcard(self, pattern: str) -> int:
+        bits = self._patterns.get(pattern)
+        if bits is None:
+            if self._vocabulary is None:
+                self._vocabulary = sorted(self._postings)
+            vocab = self._vocabulary
+            prefix = Wildcard(pattern).literal_prefix
+            # A plain prefix needs no regex: every token in the sorted range matches.
+            fullmatch = None if pattern == prefix + "*" else wildcard_regex(pattern).fullmatch
+            bits = 0
+            # Tokens sharing the literal prefix sit together in sorted order.
+            for i in range(bisect.bisect_left(vocab, prefix), len(vocab)):
+                t = vocab[i]
+                if not t.startswith(prefix):
+                    break
+                if fullmatch is None or fullmatch(t):
+                    bits |= self.token(t)
+            self._patterns[pattern] = bits
+        return bits
+
+    def field(self, name: str, value: str) -> int:
+        table = self._fields.get(name)
+        if table is None:
+            table = self._fields[name] = self._field_table(name)
+        return table.get(value, 0)
+
+    def _field_table(self, name: str) -> dict[str, int]:
+        table: dict[str, int] = {}
+        for i, post in enumerate(self.posts):
+            if name in ("hashtags", "mentions", "links"):
+                values = getattr(post, "domains" if name == "links" else name)
+            else:
+                value = getattr(post, name)
+                values = () if value is None else (value,)
+            for v in values:
+                table[v] = table.get(v, 0) | (1 << i)
+        return table
+
+    def followers(self, op: str, value: int) -> int:
+        key = (op, value)
+        bits = self._followers.get(key)
+        if bits is None:
+            compare = COMPARE[op]
+            bits = _bits(
+                [
+                    i
+                    for i, p in enumerate(self.posts)
+                    if p.followers is not None and compare(p.followers, value)
+                ]
+            )
+            self._followers[key] = bits
+        return bits
+
+    def verify(self, candidates: int, check: Check) -> int:
+        """The candidate bits whose posts pass `check`."""
+        posts, out, base = self.posts, 0, 0
+        while candidates:
+            low = (candidates & -candidates).bit_length() - 1
+            base += low
+            if check(posts[base]):
+                out |= 1 << base
+            candidates >>= low + 1
+            base += 1
+        return out
+
+
+def bit_indexes(bits: int) -> list[int]:
+    """Positions of the set bits, lowest first."""
+    out, base = [], 0
+    while bits:
+        low = (bits & -bits).bit_length() - 1
+        base += low
+        out.append(base)
+        bits >>= low + 1
+        base += 1
+    return out
+
+
+def _candidates(node: Node) -> BatchEval:
+    """A superset of the posts where a NEAR operand or phrase occurs, from token bitsets only."""
+    match node:
+        case Term(token):
+            return lambda b: b.token(token)
+        case Phrase(tokens) | Exact(tokens):
+            folded = tuple(fold(t) for t in tokens) if isinstance(node, Exact) else tokens
+
+            def all_tokens(b: PostBatch) -> int:
+                bits = b.mask
+                for t in folded:
+                    bits &= b.token(t)
+                    if not bits:
+                        break
+                return bits
+
+            return all_tokens
+        case Wildcard(pattern):
+            return lambda b: b.wildcard(pattern)
+        case Or(children):
+            parts = tuple(map(_candidates, children))
+
+            def any_part(b: PostBatch) -> int:
+                bits = 0
+                for part in parts:
+                    bits |= part(b)
+                return bits
+
+            return any_part
+    raise TypeError(f"not a NEAR operand: {node!r}")
+
+
+def compile_batch(node: Node) -> BatchEval:
+    """A function giving the bitset of the batch's posts that match `node`."""
+    match node:
+        case Term() | Wildcard():
+            return _candidates(node)
+        case Phrase(tokens):
+            # Consecutive pairs narrow a phrase down; a two-word phrase is its pair.
+            pairs = tuple(zip(tokens, tokens[1:], strict=False))
+            check = compile_query(node)
+
+            def phrase(b: PostBatch) -> int:
+                bits = b.mask
+                for first, second in pairs:
+                    bits &= b.bigram(first, second)
+                    if not bits:
+                        return 0
+                return bits if len(pairs) == 1 else b.verify(bits, check)
+
+            return phrase
+        case Exact() | Near():
+            parts = node.operands if isinstance(node, Near) else (node,)
+            finders = tuple(map(_candidates, parts))
+            check = compile_query(node)
+
+            def positional(b: PostBatch) -> int:
+                bits = b.mask
+                for find in finders:
+                    bits &= find(b)
+                    if not bits:
+                        return 0
+                return b.verify(bits, check)
+
+            return positional
+        case Field(name, value):
+            return lambda b: b.field(name, value)
+        case Followers(op, value):
+            return lambda b: b.followers(op, value)
+        case Not(child):
+            inner = compile_batch(child)
+            return lambda b: b.mask & ~inner(b)
+        case And(children):
+            required = tuple(compile_batch(c) for c in children if not isinstance(c, Not))
+            excluded = tuple(compile_batch(c.child) for c in children if isinstance(c, Not))
+
+            def all_of(b: PostBatch) -> int:
+                bits = b.mask
+                for part in required:
+                    bits &= part(b)
+                    if not bits:
+                        return 0
+                for part in excluded:
+                    bits &= ~part(b)
+                return bits
+
+            return all_of
+        case Or(children):
+            parts = tuple(map(compile_batch, children))
+
+            def any_of(b: PostBatch) -> int:
+                bits = 0
+                for part in parts:
+                    bits |= part(b)
+                return bits
+
+            return any_of
+    raise TypeError(f"not a query node: {node!r}")
