@@ -159,9 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  matcher, per post (match):   {n / m['single_time']:9.0f} posts/s  ({m['single_time']:.3f} s)"
         )
         print(f"  FTS5 (indexing + MATCH):     {n / f_time:9.0f} posts/s  ({f_time:.3f} s)")
-        print(
-            f"  ratio batch/FTS5: {f_time / m['batch_time']:.1f}x   per post/FTS5: {f_time / m['single_time']:.1f}x"
-        )
+        batch_ratio, single_ratio = f_time / m["batch_time"], f_time / m["single_time"]
+        print(f"  ratio batch/FTS5: {batch_ratio:.1f}x   per post/FTS5: {single_ratio:.1f}x")
         print(f"  matcher build {m['build']:.2f} s, {m['per_query']:.0f} bytes/query (tracemalloc)")
         print(f"  matches: batch {len(m['batch_pairs'])}, per post {len(m['single_pairs'])}, "
               f"FTS5 {len(f_pairs)}; identical: {same}")  # fmt: skip
