@@ -75,8 +75,16 @@ def test_parse(query, tree):
         ("a NEAR/5x b", 9, "NEAR/ takes a number and an optional f, as in NEAR/5"),
         ("a ONEAR/5f b", 10, "ONEAR/ takes a number, as in ONEAR/5"),
         ("a NEAR/2 b NEAR/3 c", 12, "NEAR/3 cannot follow another NEAR; join them with AND"),
-        ("#a NEAR/2 b", 4, "NEAR/2 joins words, phrases or (... OR ...) groups of them; use AND for the rest"),
-        ("(a b) NEAR/2 c", 7, "NEAR/2 joins words, phrases or (... OR ...) groups of them; use AND for the rest"),
+        (
+            "#a NEAR/2 b",
+            4,
+            "NEAR/2 joins words, phrases or (... OR ...) groups of them; use AND for the rest",
+        ),
+        (
+            "(a b) NEAR/2 c",
+            7,
+            "NEAR/2 joins words, phrases or (... OR ...) groups of them; use AND for the rest",
+        ),
         ("a AND", 6, "expected a word, phrase or ( after AND, but the query ends"),
         ("AND a", 1, "expected a word, phrase or ( at the start, but found AND"),
         ("a OR OR b", 6, "expected a word, phrase or ( after OR, but found OR"),
@@ -113,9 +121,21 @@ def test_parse(query, tree):
             "unknown field colour:, the fields are hashtags, mentions, author, lang, network, links, site, "
             "country, followers",
         ),
-        ("NOT a", 1, "the query only says what to leave out; add something it must contain, as in flood NOT test"),
-        ("a OR -b", 1, "the query only says what to leave out; add something it must contain, as in flood NOT test"),
-        ("-a -b", 1, "the query only says what to leave out; add something it must contain, as in flood NOT test"),
+        (
+            "NOT a",
+            1,
+            "the query only says what to leave out; add something it must contain, as in flood NOT test",
+        ),
+        (
+            "a OR -b",
+            1,
+            "the query only says what to leave out; add something it must contain, as in flood NOT test",
+        ),
+        (
+            "-a -b",
+            1,
+            "the query only says what to leave out; add something it must contain, as in flood NOT test",
+        ),
     ],
 )
 def test_errors(query, column, message):
