@@ -100,6 +100,7 @@ def run_matcher(queries: dict[int, str], posts: list[dict]) -> dict[str, object]
     start = time.perf_counter()
     single_results = [matcher.match(p) for p in posts]
     single_time = time.perf_counter() - start
+    gc.unfreeze()
     return {
         "batch_time": batch_time,
         "single_time": single_time,

@@ -135,6 +135,14 @@ def _anchor_is_match(node: Node) -> bool:
     return False
 
 
+def _count(usage: dict, key: tuple, change: int) -> None:
+    """Keep `usage` (prefix length or field name -> number of anchors) up to date."""
+    name = len(key[1]) if key[0] == "prefix" else key[0]
+    usage[name] = usage.get(name, 0) + change
+    if not usage[name]:
+        del usage[name]
+
+
 @dataclass(slots=True)
 class _Entry:
     node: Node
@@ -153,7 +161,9 @@ class Matcher:
     def __init__(self) -> None:
         self._entries: dict[Any, _Entry] = {}
         self._index: dict[Key, set[Any]] = {}
-        self._prefix_lengths: dict[int, int] = {}  # length -> how many queries use a bucket of it
+        # How many anchors use each prefix length and each field: a post only computes keys in use.
+        self._prefix_lengths: dict[int, int] = {}
+        self._fields_used: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -177,8 +187,8 @@ class Matcher:
         self._entries[query_id] = entry
         for key in entry.keys:
             self._index.setdefault(key, set()).add(query_id)
-            if isinstance(key, tuple) and key[0] == "prefix":
-                self._prefix_lengths[len(key[1])] = self._prefix_lengths.get(len(key[1]), 0) + 1
+            if isinstance(key, tuple):
+                _count(self._usage(key), key, 1)
         return node
 
     replace = add
@@ -191,19 +201,25 @@ class Matcher:
             ids.discard(query_id)
             if not ids:
                 del self._index[key]
-            if isinstance(key, tuple) and key[0] == "prefix":
-                length = len(key[1])
-                self._prefix_lengths[length] -= 1
-                if not self._prefix_lengths[length]:
-                    del self._prefix_lengths[length]
+            if isinstance(key, tuple):
+                _count(self._usage(key), key, -1)
+
+    def _usage(self, key: tuple) -> dict:
+        return self._prefix_lengths if key[0] == "prefix" else self._fields_used
 
     def _post_keys(self, post: Post) -> list[Key]:
         keys: list[Key] = list(post.tokset)
         for length in self._prefix_lengths:
             keys.extend({("prefix", t[:length]) for t in post.tokset if len(t) >= length})
-        keys.extend(("hashtags", t) for t in post.hashtags)
-        keys.extend(("mentions", m) for m in post.mentions)
-        keys.extend(("links", d) for d in post.domains)
+        used = self._fields_used
+        if not used:
+            return keys
+        if "hashtags" in used:
+            keys.extend(("hashtags", t) for t in post.hashtags)
+        if "mentions" in used:
+            keys.extend(("mentions", m) for m in post.mentions)
+        if "links" in used:
+            keys.extend(("links", d) for d in post.domains)
         for name in ("author", "lang", "network", "country"):
             value = getattr(post, name)
             if value is not None:

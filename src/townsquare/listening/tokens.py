@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,16 +109,34 @@ def _split(text: str) -> tuple[list[str], list[str]]:
 
 
 class Post:
-    """A post as the matcher sees it; build it with `prepare_post`. The written-case tokens and the
-    position maps are made on first use: most posts are settled by set lookups alone."""
+    """A post as the matcher sees it; build it with `prepare_post`.
+
+    Tokens and their set are made at once; everything else (written-case tokens, position maps, tags,
+    mentions, link domains) on first use, since most posts are settled by a few set lookups.
+    """
 
     __slots__ = (
-        "id", "tokens", "tokset", "hashtags", "mentions", "domains", "author", "lang", "network",
-        "country", "followers", "_text", "_exact", "_positions", "_exact_positions",
+        "id", "tokens", "tokset", "author", "lang", "network", "country", "followers",
+        "_text", "_links", "_given_tags", "_given_mentions",
+        "_exact", "_positions", "_exact_positions", "_hashtags", "_mentions", "_domains",
     )  # fmt: skip
 
-    def __init__(self, id: Any, text: str, **fields: Any) -> None:
-        """`text` is the searchable text without links; `fields` are the normalised attributes."""
+    def __init__(
+        self,
+        id: Any,
+        text: str,
+        links: Sequence[str] = (),
+        hashtags: Iterable[str] = (),
+        mentions: Iterable[str] = (),
+        author: str | None = None,
+        lang: str | None = None,
+        network: str | None = None,
+        country: str | None = None,
+        followers: int | None = None,
+    ) -> None:
+        """`text` is the searchable text without links; `links` are the post's URLs (from the text and
+        from the network's data); `hashtags` and `mentions` are those the network gives beside the
+        text; the other fields are normalised (see `prepare_post`)."""
         self.id = id
         self._text = text
         # Folded tokens in order; lower-casing ASCII text first gives the same tokens, faster.
@@ -126,17 +144,20 @@ class Post:
             tuple(ASCII_TOKEN_RE.findall(text.lower())) if text.isascii() else tuple(_split(text)[0])
         )
         self.tokset = frozenset(self.tokens)
-        self.hashtags: frozenset[str] = fields.get("hashtags", frozenset())
-        self.mentions: frozenset[str] = fields.get("mentions", frozenset())
-        self.domains: frozenset[str] = fields.get("domains", frozenset())  # hosts and their parents
-        self.author: str | None = fields.get("author")
-        self.lang: str | None = fields.get("lang")
-        self.network: str | None = fields.get("network")
-        self.country: str | None = fields.get("country")
-        self.followers: int | None = fields.get("followers")
+        self.author = author
+        self.lang = lang
+        self.network = network
+        self.country = country
+        self.followers = followers
+        self._links = links
+        self._given_tags = hashtags
+        self._given_mentions = mentions
         self._exact: tuple[str, ...] | None = None
         self._positions: dict[str, list[int]] | None = None
         self._exact_positions: dict[str, list[int]] | None = None
+        self._hashtags: frozenset[str] | None = None
+        self._mentions: frozenset[str] | None = None
+        self._domains: frozenset[str] | None = None
 
     @property
     def exact(self) -> tuple[str, ...]:
@@ -157,6 +178,37 @@ class Post:
             self._exact_positions = _positions(self.exact)
         return self._exact_positions
 
+    def _find_tags(self) -> None:
+        hashtags = {normalize_tag(t) for t in self._given_tags}
+        mentions = {normalize_handle(m) for m in self._given_mentions}
+        text = self._text
+        if "#" in text or "@" in text:
+            for m in TAG_RE.finditer(text):
+                start = m.start()
+                if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    continue  # "a#b", "me@example.org": not a tag
+                (hashtags if text[start] == "#" else mentions).add(fold(m.group()[1:]))
+        self._hashtags, self._mentions = frozenset(hashtags), frozenset(mentions)
+
+    @property
+    def hashtags(self) -> frozenset[str]:
+        if self._hashtags is None:
+            self._find_tags()
+        return self._hashtags  # type: ignore[return-value]
+
+    @property
+    def mentions(self) -> frozenset[str]:
+        if self._mentions is None:
+            self._find_tags()
+        return self._mentions  # type: ignore[return-value]
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """Every linked host and each of its parent domains."""
+        if self._domains is None:
+            self._domains = link_domains(self._links)
+        return self._domains
+
     def __repr__(self) -> str:
         return f"Post(id={self.id!r}, tokens={self.tokens!r})"
 
@@ -167,14 +219,6 @@ def _lower_or_none(value: Any) -> str | None:
     return str(value).strip().lower()
 
 
-def _tags(text: str, hashtags: set[str], mentions: set[str]) -> None:
-    for m in TAG_RE.finditer(text):
-        start = m.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            continue  # "a#b", "me@example.org": not a tag
-        (hashtags if text[start] == "#" else mentions).add(fold(m.group()[1:]))
-
-
 def prepare_post(data: Mapping[str, Any]) -> Post:
     """Build a `Post` from a dict: `id`, `text`, and optionally `title`, `author` (a handle, or a dict with
     `handle`, `followers`, `country`), `lang`, `network`, `hashtags`, `mentions`, `links`, `country`,
@@ -183,12 +227,8 @@ def prepare_post(data: Mapping[str, Any]) -> Post:
     text = data.get("text") or ""
     searchable = f"{title}\n{text}" if title else text
     links = LINK_RE.findall(searchable) if "://" in searchable else []
-    links.extend(data.get("links") or ())
     stripped = strip_links(searchable) if links else searchable
-    hashtags = {normalize_tag(t) for t in data.get("hashtags") or ()}
-    mentions = {normalize_handle(m) for m in data.get("mentions") or ()}
-    if "#" in stripped or "@" in stripped:
-        _tags(stripped, hashtags, mentions)
+    links.extend(data.get("links") or ())
     author = data.get("author")
     followers = data.get("followers")
     country = data.get("country")
@@ -202,9 +242,9 @@ def prepare_post(data: Mapping[str, Any]) -> Post:
     return Post(
         data.get("id"),
         stripped,
-        hashtags=frozenset(hashtags),
-        mentions=frozenset(mentions),
-        domains=link_domains(links) if links else frozenset(),
+        links=links,
+        hashtags=data.get("hashtags") or (),
+        mentions=data.get("mentions") or (),
         author=normalize_handle(handle) if handle else None,
         lang=_lower_or_none(data.get("lang")),
         network=_lower_or_none(data.get("network")),
