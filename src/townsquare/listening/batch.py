@@ -10,7 +10,7 @@ and only at the posts the bitsets leave as candidates.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 
 from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard
 from .compile import Check, compile_query
@@ -18,6 +18,8 @@ from .reference import COMPARE, wildcard_regex
 from .tokens import Post, fold
 
 BatchEval = Callable[["PostBatch"], int]
+# Below this many candidate posts, checking each one beats building bitsets for phrases and wildcards.
+FEW_CANDIDATES = 16
 
 
 def _bits(ids: Sequence[int]) -> int:
@@ -30,8 +32,10 @@ def _bits(ids: Sequence[int]) -> int:
 class PostBatch:
     """Prepared posts with bitset lookups; bit i stands for `posts[i]`."""
 
-    def __init__(self, posts: Sequence[Post]) -> None:
+    def __init__(self, posts: Sequence[Post], bigrams: Container[tuple[str, str]] = frozenset()) -> None:
+        """`bigrams`: the word pairs the queries' phrases use; only those are indexed."""
         self.posts = posts
+        self._wanted_bigrams = bigrams
         self.mask = (1 << len(posts)) - 1
         postings: dict[str, list[int]] = {}
         for i, post in enumerate(posts):
@@ -61,6 +65,11 @@ class PostBatch:
         key = (first, second)
         bits = self._bigrams.get(key)
         if bits is None:
+            if key not in self._wanted_bigrams:
+                # A pair no stored query announced: find it from the posts holding both words.
+                bits = self.verify(self.token(first) & self.token(second), _pair_check(first, second))
+                self._bigrams[key] = bits
+                return bits
             if self._bigram_postings is None:
                 self._bigram_postings = self._index_bigrams()
             bits = self._bigrams[key] = _bits(self._bigram_postings.get(key, ()))
@@ -68,14 +77,16 @@ class PostBatch:
 
     def _index_bigrams(self) -> dict[tuple[str, str], list[int]]:
         postings: dict[tuple[str, str], list[int]] = {}
+        wanted = self._wanted_bigrams
         for i, post in enumerate(self.posts):
             tokens = post.tokens
-            for pair in set(zip(tokens, tokens[1:], strict=False)):
-                ids = postings.get(pair)
-                if ids is None:
-                    postings[pair] = [i]
-                else:
-                    ids.append(i)
+            for pair in zip(tokens, tokens[1:], strict=False):
+                if pair in wanted:
+                    ids = postings.get(pair)
+                    if ids is None:
+                        postings[pair] = [i]
+                    elif ids[-1] != i:
+                        ids.append(i)
         return postings
 
     def wildcard(self, pattern: str) -> int:
@@ -144,6 +155,26 @@ class PostBatch:
         return out
 
 
+def _pair_check(first: str, second: str) -> Check:
+    def follows(post: Post) -> bool:
+        tokens = post.tokens
+        return any(tokens[i + 1 : i + 2] == (second,) for i in post.positions.get(first, ()))
+
+    return follows
+
+
+def bigrams_of(node: Node) -> set[tuple[str, str]]:
+    """The consecutive word pairs of the phrases in `node` (what PostBatch should index)."""
+    match node:
+        case Phrase(tokens):
+            return set(zip(tokens, tokens[1:], strict=False))
+        case Not(child):
+            return bigrams_of(child)
+        case And(children) | Or(children):
+            return set().union(*map(bigrams_of, children))
+    return set()
+
+
 def bit_indexes(bits: int) -> list[int]:
     """Positions of the set bits, lowest first."""
     out, base = [], 0
@@ -188,6 +219,41 @@ def _candidates(node: Node) -> BatchEval:
     raise TypeError(f"not a NEAR operand: {node!r}")
 
 
+def _is_cheap(node: Node) -> bool:
+    """Whether a node's bitset is a lookup or two (no positions, no vocabulary scan)."""
+    if isinstance(node, Or):
+        return all(_is_cheap(c) for c in node.children)
+    return isinstance(node, Term | Field | Followers)
+
+
+def _and_batch(children: tuple[Node, ...]) -> BatchEval:
+    cheap = tuple(compile_batch(c) for c in children if _is_cheap(c))
+    costly = tuple(c for c in children if not _is_cheap(c))
+    # (exclude?, bitset function) for the costly children; and one check of them all for few candidates.
+    parts = tuple(
+        (True, compile_batch(c.child)) if isinstance(c, Not) else (False, compile_batch(c)) for c in costly
+    )
+    check = compile_query(costly[0] if len(costly) == 1 else And(costly)) if costly else None
+
+    def all_of(b: PostBatch) -> int:
+        bits = b.mask
+        for part in cheap:
+            bits &= part(b)
+            if not bits:
+                return 0
+        if check is None:
+            return bits
+        if bits != b.mask and bits.bit_count() <= FEW_CANDIDATES:
+            return b.verify(bits, check)
+        for exclude, part in parts:
+            bits &= ~part(b) if exclude else part(b)
+            if not bits:
+                return 0
+        return bits
+
+    return all_of
+
+
 def compile_batch(node: Node) -> BatchEval:
     """A function giving the bitset of the batch's posts that match `node`."""
     match node:
@@ -229,20 +295,7 @@ def compile_batch(node: Node) -> BatchEval:
             inner = compile_batch(child)
             return lambda b: b.mask & ~inner(b)
         case And(children):
-            required = tuple(compile_batch(c) for c in children if not isinstance(c, Not))
-            excluded = tuple(compile_batch(c.child) for c in children if isinstance(c, Not))
-
-            def all_of(b: PostBatch) -> int:
-                bits = b.mask
-                for part in required:
-                    bits &= part(b)
-                    if not bits:
-                        return 0
-                for part in excluded:
-                    bits &= ~part(b)
-                return bits
-
-            return all_of
+            return _and_batch(children)
         case Or(children):
             parts = tuple(map(compile_batch, children))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard, requires_something
-from .batch import BatchEval, PostBatch, bit_indexes, compile_batch
+from .batch import BatchEval, PostBatch, bigrams_of, bit_indexes, compile_batch
 from .compile import Check, compile_query
 from .parser import parse
 from .tokens import Post, fold, prepare_post
@@ -148,6 +148,7 @@ class _Entry:
     node: Node
     check: Check | None  # None: the anchor alone proves the match
     keys: frozenset[Key]
+    bigrams: frozenset[tuple[str, str]]
     batch: BatchEval | None = None  # compiled on the first batch
 
 
@@ -164,6 +165,7 @@ class Matcher:
         # How many anchors use each prefix length and each field: a post only computes keys in use.
         self._prefix_lengths: dict[int, int] = {}
         self._fields_used: dict[str, int] = {}
+        self._bigrams_used: dict[tuple[str, str], int] = {}  # word pairs of phrases, for batches
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -183,12 +185,19 @@ class Matcher:
             raise ValueError("a query must require something; a NOT alone matches nearly every post")
         if query_id in self._entries:
             self.remove(query_id)
-        entry = _Entry(node, None if _anchor_is_match(node) else compile_query(node), found[1])
+        entry = _Entry(
+            node,
+            None if _anchor_is_match(node) else compile_query(node),
+            found[1],
+            frozenset(bigrams_of(node)),
+        )
         self._entries[query_id] = entry
         for key in entry.keys:
             self._index.setdefault(key, set()).add(query_id)
             if isinstance(key, tuple):
                 _count(self._usage(key), key, 1)
+        for pair in entry.bigrams:
+            self._bigrams_used[pair] = self._bigrams_used.get(pair, 0) + 1
         return node
 
     replace = add
@@ -203,6 +212,10 @@ class Matcher:
                 del self._index[key]
             if isinstance(key, tuple):
                 _count(self._usage(key), key, -1)
+        for pair in entry.bigrams:
+            self._bigrams_used[pair] -= 1
+            if not self._bigrams_used[pair]:
+                del self._bigrams_used[pair]
 
     def _usage(self, key: tuple) -> dict:
         return self._prefix_lengths if key[0] == "prefix" else self._fields_used
@@ -250,7 +263,7 @@ class Matcher:
         prepared = [p if isinstance(p, Post) else prepare_post(p) for p in posts]
         if len(prepared) < BATCH_MIN:
             return [self.match(p) for p in prepared]
-        batch = PostBatch(prepared)
+        batch = PostBatch(prepared, self._bigrams_used)
         out: list[set[Any]] = [set() for _ in prepared]
         for qid, entry in self._entries.items():
             evaluate = entry.batch
