@@ -10,7 +10,9 @@ from typing import TextIO
 
 from .matcher import Matcher
 from .parser import QueryError
-from .tokens import prepare_post
+from .tokens import Post, prepare_post
+
+CHUNK = 2000  # posts matched together (see Matcher.match_many)
 
 
 def load_queries(lines: TextIO, matcher: Matcher, err: TextIO) -> int:
@@ -33,6 +35,12 @@ def load_queries(lines: TextIO, matcher: Matcher, err: TextIO) -> int:
     return failed
 
 
+def _write(matcher: Matcher, posts: list[Post], out: TextIO) -> None:
+    for post, query_ids in zip(posts, matcher.match_many(posts), strict=True):
+        for query_id in sorted(query_ids, key=str):
+            out.write(f"{post.id}\t{query_id}\n")
+
+
 def run_match(queries_path: str, posts_path: str, out: TextIO, err: TextIO) -> int:
     """Match every post in the JSONL file `posts_path` against the queries in `queries_path` and write
     `post_id<TAB>query_id` per match, posts in file order and query ids sorted. Returns 0, or 1 when a
@@ -41,18 +49,19 @@ def run_match(queries_path: str, posts_path: str, out: TextIO, err: TextIO) -> i
     with open(queries_path, encoding="utf-8") as fh:
         failed = load_queries(fh, matcher, err)
     with open(posts_path, encoding="utf-8") as fh:
+        chunk: list[Post] = []
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
-                post = prepare_post(data)
+                chunk.append(prepare_post(json.loads(line)))
             except (ValueError, TypeError, AttributeError) as exc:
                 err.write(f"post line {number}: {exc}\n")
                 failed += 1
-                continue
-            for query_id in sorted(matcher.match(post), key=str):
-                out.write(f"{post.id}\t{query_id}\n")
+            if len(chunk) >= CHUNK:
+                _write(matcher, chunk, out)
+                chunk = []
+        _write(matcher, chunk, out)
     return 1 if failed else 0
 
 
