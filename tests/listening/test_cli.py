@@ -3,6 +3,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from townsquare.listening import matcher as matcher_module
 from townsquare.listening.cli import main, run_match
 
 
@@ -22,7 +25,9 @@ def _files(tmp_path):
     return queries, posts
 
 
-def test_run_match_writes_pairs_and_reports_bad_queries(tmp_path):
+@pytest.mark.parametrize("batch_min", [1, 64])  # batch and per-post matching
+def test_run_match_writes_pairs_and_reports_bad_queries(tmp_path, monkeypatch, batch_min):
+    monkeypatch.setattr(matcher_module, "BATCH_MIN", batch_min)
     queries, posts = _files(tmp_path)
     out, err = io.StringIO(), io.StringIO()
     code = run_match(str(queries), str(posts), out, err)
