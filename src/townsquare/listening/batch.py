@@ -144,14 +144,13 @@ class PostBatch:
 
     def verify(self, candidates: int, check: Check) -> int:
         """The candidate bits whose posts pass `check`."""
-        posts, out, base = self.posts, 0, 0
+        posts, out = self.posts, 0
         while candidates:
-            low = (candidates & -candidates).bit_length() - 1
-            base += low
-            if check(posts[base]):
-                out |= 1 << base
-            candidates >>= low + 1
-            base += 1
+            top = candidates.bit_length() - 1
+            bit = 1 << top
+            if check(posts[top]):
+                out |= bit
+            candidates ^= bit
         return out
 
 
@@ -173,18 +172,6 @@ def bigrams_of(node: Node) -> set[tuple[str, str]]:
         case And(children) | Or(children):
             return set().union(*map(bigrams_of, children))
     return set()
-
-
-def bit_indexes(bits: int) -> list[int]:
-    """Positions of the set bits, lowest first."""
-    out, base = [], 0
-    while bits:
-        low = (bits & -bits).bit_length() - 1
-        base += low
-        out.append(base)
-        bits >>= low + 1
-        base += 1
-    return out
 
 
 def _candidates(node: Node) -> BatchEval:

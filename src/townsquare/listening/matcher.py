@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard, requires_something
-from .batch import BatchEval, PostBatch, bigrams_of, bit_indexes, compile_batch
+from .batch import BatchEval, PostBatch, bigrams_of, compile_batch
 from .compile import Check, compile_query
 from .parser import parse
 from .tokens import Post, fold, prepare_post
@@ -270,7 +270,8 @@ class Matcher:
             if evaluate is None:
                 evaluate = entry.batch = compile_batch(entry.node)
             bits = evaluate(batch)
-            if bits:
-                for i in bit_indexes(bits):
-                    out[i].add(qid)
+            while bits:  # once per (post, query) match; clearing the top bit is cheapest on big ints
+                top = bits.bit_length() - 1
+                out[top].add(qid)
+                bits ^= 1 << top
         return out
