@@ -153,10 +153,11 @@ class _Entry:
 
 
 class Matcher:
-    """Holds queries by id and tells which of them a post matches.
+    """Holds queries by id and tells which of them a post matches:
 
-    >>> m = Matcher(); m.add("q1", "flood NEAR/3 warning"); m.match({"id": 1, "text": "Flood warning!"})
-    {'q1'}
+    m = Matcher()
+    m.add("q1", "flood NEAR/3 warning")
+    m.match({"id": 1, "text": "Flood warning!"})  # {"q1"}
     """
 
     def __init__(self) -> None:
