@@ -1,3 +1,4 @@
+import contextlib
 import io
 import json
 import subprocess
@@ -5,8 +6,9 @@ import sys
 
 import pytest
 
-from townsquare.listening import matcher as matcher_module
 from townsquare.listening.cli import main, run_match
+
+from .batching import always_batch
 
 
 def _files(tmp_path):
@@ -25,12 +27,12 @@ def _files(tmp_path):
     return queries, posts
 
 
-@pytest.mark.parametrize("batch_min", [1, 64])  # batch and per-post matching
-def test_run_match_writes_pairs_and_reports_bad_queries(tmp_path, monkeypatch, batch_min):
-    monkeypatch.setattr(matcher_module, "BATCH_MIN", batch_min)
+@pytest.mark.parametrize("batch", [True, False])  # both matching paths
+def test_run_match_writes_pairs_and_reports_bad_queries(tmp_path, batch):
     queries, posts = _files(tmp_path)
     out, err = io.StringIO(), io.StringIO()
-    code = run_match(str(queries), str(posts), out, err)
+    with always_batch() if batch else contextlib.nullcontext():
+        code = run_match(str(queries), str(posts), out, err)
     assert out.getvalue() == "p1\tq1\np1\tq2\np2\tq1\np3\tq3\n"
     assert err.getvalue() == "query bad: column 12: NEAR/ needs a number, as in NEAR/5\n"
     assert code == 1

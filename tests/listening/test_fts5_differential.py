@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from townsquare.listening import matcher as matcher_module
 from townsquare.listening.ast import And, Near, Not, Or, Phrase, Term, Wildcard, requires_something
 from townsquare.listening.fts5 import Fts5Batch, fts5_available, to_fts5
 from townsquare.listening.matcher import Matcher
 from townsquare.listening.parser import parse
 from townsquare.listening.reference import evaluate
 from townsquare.listening.tokens import prepare_post, tokenize
+
+from .batching import always_batch
 
 pytestmark = pytest.mark.skipif(not fts5_available(), reason="this Python's sqlite3 has no FTS5")
 
@@ -123,12 +124,8 @@ def test_small_texts_match_fts5(texts, trees):
     for i, tree in enumerate(trees):
         matcher.add(i, tree)
     posts = [prepare_post({"id": i, "text": t}) for i, t in enumerate(texts)]
-    saved = matcher_module.BATCH_MIN
-    matcher_module.BATCH_MIN = 1
-    try:
+    with always_batch():
         batch = matcher.match_many(posts)
-    finally:
-        matcher_module.BATCH_MIN = saved
     for i, tree in enumerate(trees):
         expected = set(fts.match(to_fts5(tree)))
         assert {p.id for p in posts if i in matcher.match(p)} == expected, to_fts5(tree)

@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from townsquare.listening import matcher as matcher_module
 from townsquare.listening.ast import Not, Term, requires_something
 from townsquare.listening.compile import compile_query
 from townsquare.listening.matcher import Matcher
@@ -13,6 +12,7 @@ from townsquare.listening.parser import parse
 from townsquare.listening.reference import evaluate
 from townsquare.listening.tokens import prepare_post
 
+from .batching import always_batch
 from .strategies import posts, queries, trees
 
 CASES = [
@@ -56,7 +56,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("query", "text", "expected"), CASES)
-def test_operator_meaning(query, text, expected, monkeypatch):
+def test_operator_meaning(query, text, expected):
     tree = parse(query)
     post = prepare_post({"id": 1, "text": text})
     assert evaluate(tree, post) is expected
@@ -64,8 +64,8 @@ def test_operator_meaning(query, text, expected, monkeypatch):
     m = Matcher()
     m.add("q", tree)
     assert (m.match(post) == {"q"}) is expected
-    monkeypatch.setattr(matcher_module, "BATCH_MIN", 1)
-    assert (m.match_many([prepare_post({"id": 1, "text": text})]) == [{"q"}]) is expected
+    with always_batch():
+        assert (m.match_many([prepare_post({"id": 1, "text": text})]) == [{"q"}]) is expected
 
 
 @pytest.mark.parametrize(
@@ -130,12 +130,8 @@ def test_batch_agrees_with_reference(queries, raw_posts):
         m.add(i, q)
     prepared = [prepare_post(p) for p in raw_posts]
     expected = [{i for i, q in enumerate(queries) if evaluate(q, p)} for p in prepared]
-    saved = matcher_module.BATCH_MIN
-    matcher_module.BATCH_MIN = 1
-    try:
+    with always_batch():
         assert m.match_many(prepared) == expected
-    finally:
-        matcher_module.BATCH_MIN = saved
 
 
 @given(

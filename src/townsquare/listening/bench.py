@@ -155,15 +155,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ok &= same
         n = len(posts)
         print(f"\n{count} queries x {n} posts")
-        print(f"  matcher, batch (match_many): {n / m['batch_time']:9.0f} posts/s  ({m['batch_time']:.3f} s)")
+        print(f"  matcher, match_many:         {n / m['batch_time']:9.0f} posts/s  ({m['batch_time']:.3f} s)")
         print(
             f"  matcher, per post (match):   {n / m['single_time']:9.0f} posts/s  ({m['single_time']:.3f} s)"
         )
         print(f"  FTS5 (indexing + MATCH):     {n / f_time:9.0f} posts/s  ({f_time:.3f} s)")
         batch_ratio, single_ratio = f_time / m["batch_time"], f_time / m["single_time"]
-        print(f"  ratio batch/FTS5: {batch_ratio:.1f}x   per post/FTS5: {single_ratio:.1f}x")
+        print(f"  FTS5 time / matcher time: match_many {batch_ratio:.1f}x, match {single_ratio:.1f}x")
         print(f"  matcher build {m['build']:.2f} s, {m['per_query']:.0f} bytes/query (tracemalloc)")
-        print(f"  matches: batch {len(m['batch_pairs'])}, per post {len(m['single_pairs'])}, "
+        print(f"  matches: match_many {len(m['batch_pairs'])}, match {len(m['single_pairs'])}, "
               f"FTS5 {len(f_pairs)}; identical: {same}")  # fmt: skip
         if not same:
             extra, missing = m["batch_pairs"] - f_pairs, f_pairs - m["batch_pairs"]
