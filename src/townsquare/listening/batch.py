@@ -216,11 +216,18 @@ def _is_cheap(node: Node) -> bool:
 def _and_batch(children: tuple[Node, ...]) -> BatchEval:
     cheap = tuple(compile_batch(c) for c in children if _is_cheap(c))
     costly = tuple(c for c in children if not _is_cheap(c))
-    # (exclude?, bitset function) for the costly children; and one check of them all for few candidates.
-    parts = tuple(
-        (True, compile_batch(c.child)) if isinstance(c, Not) else (False, compile_batch(c)) for c in costly
+    # Wildcards last, and always as bitsets: scanning the vocabulary once per batch (and pattern) is
+    # cheaper than testing every token of even a handful of posts.
+    costly = tuple(sorted(costly, key=lambda c: isinstance(c, Wildcard)))
+    steps = tuple(
+        (
+            isinstance(c, Not),
+            compile_batch(c.child if isinstance(c, Not) else c),
+            0 if isinstance(c, Wildcard) else FEW_CANDIDATES,
+            compile_query(c),
+        )
+        for c in costly
     )
-    check = compile_query(costly[0] if len(costly) == 1 else And(costly)) if costly else None
 
     def all_of(b: PostBatch) -> int:
         bits = b.mask
@@ -228,12 +235,13 @@ def _and_batch(children: tuple[Node, ...]) -> BatchEval:
             bits &= part(b)
             if not bits:
                 return 0
-        if check is None:
-            return bits
-        if bits != b.mask and bits.bit_count() <= FEW_CANDIDATES:
-            return b.verify(bits, check)
-        for exclude, part in parts:
-            bits &= ~part(b) if exclude else part(b)
+        for exclude, part, few, check in steps:
+            if bits != b.mask and bits.bit_count() <= few:
+                bits = b.verify(bits, check)
+            elif exclude:
+                bits &= ~part(b)
+            else:
+                bits &= part(b)
             if not bits:
                 return 0
         return bits
