@@ -264,9 +264,10 @@ class Matcher:
 
     def match_many(self, posts: Iterable[Post | Mapping[str, Any]]) -> list[set[Any]]:
         """`match` for each post, in order. Large batches are matched set-at-a-time (see batch.py)."""
+        posts = list(posts)
+        if len(posts) < BATCH_MIN or len(self._entries) < BATCH_MIN_QUERIES:
+            return [self.match(p) for p in posts]
         prepared = [p if isinstance(p, Post) else prepare_post(p) for p in posts]
-        if len(prepared) < BATCH_MIN or len(self._entries) < BATCH_MIN_QUERIES:
-            return [self.match(p) for p in prepared]
         batch = PostBatch(prepared, self._bigrams_used)
         out: list[set[Any]] = [set() for _ in prepared]
         for qid, entry in self._entries.items():
