@@ -8,7 +8,7 @@ translation.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .ast import And, Near, Node, Not, Or, Phrase, Term, Wildcard
 from .tokens import strip_links
@@ -84,7 +84,7 @@ class Fts5Batch:
         return {doc: [t for _, t in sorted(pairs)] for doc, pairs in out.items()}
 
 
-def agreeing_texts(texts: Iterable[str], tokenize) -> list[str]:  # noqa: ANN001
+def agreeing_texts(texts: Iterable[str], tokenize: Callable[[str], list[str]]) -> list[str]:
     """The texts our tokeniser and FTS5's unicode61 split identically (see docs/listening.md for the
     known differences: kana voicing marks, Greek/Cyrillic accents, compatibility letters, emoji newer
     than Unicode 6.1)."""
