@@ -27,59 +27,23 @@ BATCH_MIN = 64
 BATCH_MIN_QUERIES = 2000
 
 # Rough share of posts carrying a key; only the ordering matters (pick the rarest side of an AND).
-_COMMON_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "is",
-        "are",
-        "was",
-        "be",
-        "it",
-        "this",
-        "that",
-        "with",
-        "you",
-        "your",
-        "i",
-        "my",
-        "me",
-        "we",
-        "our",
-        "not",
-        "no",
-        "so",
-        "but",
-        "just",
-        "have",
-        "has",
-        "do",
-        "can",
-        "will",
-        "from",
-        "by",
-        "as",
-        "all",
-        "if",
-        "get",
-        "up",
-        "out",
-        "now",
-        "rt",
-        "amp",
-    ]
-)
-_FIELD_COST = {"hashtags": 5.0, "mentions": 5.0, "author": 3.0, "links": 5.0, "lang": 400.0,
-               "network": 400.0, "country": 300.0}  # fmt: skip
+# fmt: off
+_COMMON_WORDS = frozenset([
+    "the", "a", "an", "and", "or", "of", "to", "in", "on", "at", "for", "is", "are", "was", "be", "it",
+    "this", "that", "with", "you", "your", "i", "my", "me", "we", "our", "not", "no", "so", "but", "just",
+    "have", "has", "do", "can", "will", "from", "by", "as", "all", "if", "get", "up", "out", "now", "rt",
+    "amp",
+])
+# fmt: on
+_FIELD_COST = {
+    "hashtags": 5.0,
+    "mentions": 5.0,
+    "author": 3.0,
+    "links": 5.0,
+    "lang": 400.0,
+    "network": 400.0,
+    "country": 300.0,
+}  # fmt: skip
 _FOLLOWERS_COST = 1000.0
 
 
@@ -101,7 +65,7 @@ def anchors(node: Node) -> tuple[float, frozenset[Key]] | None:
         case Term(token):
             return token_cost(token), frozenset((token,))
         case Phrase(tokens):
-            best = max(tokens, key=lambda t: -token_cost(t))
+            best = min(tokens, key=token_cost)
             return token_cost(best), frozenset((best,))
         case Exact(tokens):
             # The exact-case token folds to an ordinary token, which the post then has too.
