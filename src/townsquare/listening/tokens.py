@@ -1,0 +1,253 @@
+"""Turning text into tokens, and a post into the facts its queries are checked against.
+
+The contract (docs/listening.md, shared guide "listening-language.md") says: tokens are runs of Unicode
+letters and digits; matching ignores case and diacritics; links are not searchable words. A post is
+prepared once (`prepare_post`) so that every query checks cheap sets and position lists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+# `[^\W_]` is "a letter or a digit" in Python's Unicode-aware re: \w minus the underscore.
+TOKEN_RE = re.compile(r"[^\W_]+")
+ASCII_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")  # the same, for ASCII text, and much faster
+LINK_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+# A hashtag or mention starts a word: "a#b" and "me@example.org" are not tags.
+TAG_RE = re.compile(r"[#@]\w+")
+
+
+def _drop_marks(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M")
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _fold_unicode(token: str) -> str:
+    # NFKD before lower() so compatibility letters (black-letter H, full-width A) lower-case too; again
+    # after, because a few lower-case mappings add marks. NFC at the end recomposes what NFKD split
+    # without dropping anything (Hangul syllables), so tokens stay in their usual written form.
+    # Final sigma is the word-final shape of sigma, not a different letter.
+    # Characters that NFKD turns into non-letters (the fraction slash of "¼") are dropped, so a folded
+    # token is always one token again.
+    out = _drop_marks(_drop_marks(token).lower()).replace("\u03c2", "\u03c3")
+    return unicodedata.normalize("NFC", "".join(c for c in out if c.isalnum()))
+
+
+def fold(token: str) -> str:
+    """The case- and diacritic-free form that matching compares."""
+    if token.isascii():
+        return token.lower()
+    return _fold_unicode(token)
+
+
+def strip_links(text: str) -> str:
+    """The text with every http(s) link replaced by a space (links separate words)."""
+    return LINK_RE.sub(" ", text)
+
+
+def surface_tokens(text: str) -> list[str]:
+    """The tokens of `text` (links removed) in their written case, for `{...}`."""
+    return _split(strip_links(text))[1]
+
+
+def tokenize(text: str) -> list[str]:
+    """The folded tokens of `text` (links removed), in order."""
+    return _split(strip_links(text))[0]
+
+
+def link_domains(urls: Iterable[str]) -> frozenset[str]:
+    """Every host the links point to, with each of its parent domains ("a.b.org" -> also "b.org", "org")."""
+    out: set[str] = set()
+    for url in urls:
+        if "://" not in url:
+            url = "http://" + url
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            continue
+        if not host:
+            continue
+        host = host.rstrip(".")
+        parts = host.split(".")
+        for i in range(len(parts)):
+            out.add(".".join(parts[i:]))
+    return frozenset(out)
+
+
+def normalize_handle(handle: str) -> str:
+    return fold(handle.lstrip("@"))
+
+
+def normalize_tag(tag: str) -> str:
+    return fold(tag.lstrip("#"))
+
+
+def _positions(tokens: Iterable[str]) -> dict[str, list[int]]:
+    acc: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        if t in acc:
+            acc[t].append(i)
+        else:
+            acc[t] = [i]
+    return acc
+
+
+def _split(text: str) -> tuple[list[str], list[str]]:
+    """(folded tokens, written-case tokens) of link-free text."""
+    if text.isascii():
+        surface = ASCII_TOKEN_RE.findall(text)
+        return [t.lower() for t in surface], surface
+    pairs = [(fold(t), t) for t in TOKEN_RE.findall(unicodedata.normalize("NFC", text))]
+    return [f for f, _ in pairs if f], [t for f, t in pairs if f]
+
+
+class Post:
+    """A post as the matcher sees it; build it with `prepare_post`.
+
+    Tokens and their set are made at once; everything else (written-case tokens, position maps, tags,
+    mentions, link domains) on first use, since most posts are settled by a few set lookups.
+    """
+
+    __slots__ = (
+        "id", "tokens", "tokset", "author", "lang", "network", "country", "followers",
+        "_text", "_links", "_given_tags", "_given_mentions",
+        "_exact", "_positions", "_exact_positions", "_hashtags", "_mentions", "_domains",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        id: Any,
+        text: str,
+        links: Sequence[str] = (),
+        hashtags: Iterable[str] = (),
+        mentions: Iterable[str] = (),
+        author: str | None = None,
+        lang: str | None = None,
+        network: str | None = None,
+        country: str | None = None,
+        followers: int | None = None,
+    ) -> None:
+        """`text` is the searchable text without links; `links` are the post's URLs (from the text and
+        from the network's data); `hashtags` and `mentions` are those the network gives beside the
+        text; the other fields are normalised (see `prepare_post`)."""
+        self.id = id
+        self._text = text
+        # Folded tokens in order; lower-casing ASCII text first gives the same tokens, faster.
+        self.tokens: tuple[str, ...] = (
+            tuple(ASCII_TOKEN_RE.findall(text.lower())) if text.isascii() else tuple(_split(text)[0])
+        )
+        self.tokset = frozenset(self.tokens)
+        self.author = author
+        self.lang = lang
+        self.network = network
+        self.country = country
+        self.followers = followers
+        self._links = links
+        self._given_tags = hashtags
+        self._given_mentions = mentions
+        self._exact: tuple[str, ...] | None = None
+        self._positions: dict[str, list[int]] | None = None
+        self._exact_positions: dict[str, list[int]] | None = None
+        self._hashtags: frozenset[str] | None = None
+        self._mentions: frozenset[str] | None = None
+        self._domains: frozenset[str] | None = None
+
+    @property
+    def exact(self) -> tuple[str, ...]:
+        """The tokens in their written case, parallel to `tokens`."""
+        if self._exact is None:
+            self._exact = tuple(_split(self._text)[1])
+        return self._exact
+
+    @property
+    def positions(self) -> dict[str, list[int]]:
+        if self._positions is None:
+            self._positions = _positions(self.tokens)
+        return self._positions
+
+    @property
+    def exact_positions(self) -> dict[str, list[int]]:
+        if self._exact_positions is None:
+            self._exact_positions = _positions(self.exact)
+        return self._exact_positions
+
+    def _find_tags(self) -> None:
+        hashtags = {normalize_tag(t) for t in self._given_tags}
+        mentions = {normalize_handle(m) for m in self._given_mentions}
+        text = self._text
+        if "#" in text or "@" in text:
+            for m in TAG_RE.finditer(text):
+                start = m.start()
+                if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    continue  # "a#b", "me@example.org": not a tag
+                (hashtags if text[start] == "#" else mentions).add(fold(m.group()[1:]))
+        self._hashtags, self._mentions = frozenset(hashtags), frozenset(mentions)
+
+    @property
+    def hashtags(self) -> frozenset[str]:
+        if self._hashtags is None:
+            self._find_tags()
+        return self._hashtags  # type: ignore[return-value]
+
+    @property
+    def mentions(self) -> frozenset[str]:
+        if self._mentions is None:
+            self._find_tags()
+        return self._mentions  # type: ignore[return-value]
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """Every linked host and each of its parent domains."""
+        if self._domains is None:
+            self._domains = link_domains(self._links)
+        return self._domains
+
+    def __repr__(self) -> str:
+        return f"Post(id={self.id!r}, tokens={self.tokens!r})"
+
+
+def _lower_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value).strip().lower()
+
+
+def prepare_post(data: Mapping[str, Any]) -> Post:
+    """Build a `Post` from a dict: `id`, `text`, and optionally `title`, `author` (a handle, or a dict with
+    `handle`, `followers`, `country`), `lang`, `network`, `hashtags`, `mentions`, `links`, `country`,
+    `followers`."""
+    title = data.get("title") or ""
+    text = data.get("text") or ""
+    searchable = f"{title}\n{text}" if title else text
+    links = LINK_RE.findall(searchable) if "://" in searchable else []
+    stripped = strip_links(searchable) if links else searchable
+    links.extend(data.get("links") or ())
+    author = data.get("author")
+    followers = data.get("followers")
+    country = data.get("country")
+    handle: str | None = None
+    if isinstance(author, Mapping):
+        handle = author.get("handle")
+        followers = author.get("followers", followers)
+        country = country or author.get("country")
+    elif author:
+        handle = str(author)
+    return Post(
+        data.get("id"),
+        stripped,
+        links=links,
+        hashtags=data.get("hashtags") or (),
+        mentions=data.get("mentions") or (),
+        author=normalize_handle(handle) if handle else None,
+        lang=_lower_or_none(data.get("lang")),
+        network=_lower_or_none(data.get("network")),
+        country=str(country).strip().upper() if country else None,
+        followers=int(followers) if followers is not None and followers != "" else None,
+    )

@@ -1,0 +1,158 @@
+"""The contract's meaning of each operator, checked on the reference evaluator, the compiled checks,
+the per-post matcher and the batch matcher alike."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from townsquare.listening.ast import Not, Term, requires_something
+from townsquare.listening.compile import compile_query
+from townsquare.listening.matcher import Matcher
+from townsquare.listening.parser import parse
+from townsquare.listening.reference import evaluate
+from townsquare.listening.tokens import prepare_post
+
+from .batching import always_batch
+from .strategies import posts, queries, trees
+
+CASES = [
+    ("flood", "Flood warning", True),
+    ("flood", "flooding", False),
+    ('"bin collection"', "the bin collection is late", True),
+    ('"bin collection"', "collection bin", False),
+    ("don't", "I don't know", True),
+    ("flood*", "flooding here", True),
+    ("flood*", "a flo", False),
+    ("organi?ation", "Organisation and organization", True),
+    ("organi?ation", "organiation", False),
+    ("{BT}", "call BT now", True),
+    ("{BT}", "call bt now", False),
+    ("{Black Friday}", "Black Friday deals", True),
+    ("flood NEAR/2 warning", "flood x y warning", True),
+    ("flood NEAR/2 warning", "flood x y z warning", False),
+    ("flood NEAR/2 warning", "warning x y flood", True),
+    ("flood NEAR/0f warning", "warning flood", False),
+    ("flood ONEAR/1 warning", "flood x warning", True),
+    ('"road closed" NEAR/1 flood', "road closed x flood", True),
+    ('"road closed" NEAR/1 flood', "flood x road closed", True),
+    ('"road closed" NEAR/1 flood', "flood x y road closed", False),
+    ("(rain OR storm) NEAR/1 road", "storm on road", True),
+    ('"a b c"~2', "a x b c", True),  # FTS5 counts the middle operand as between the outer two
+    ('"a b c"~1', "a x b c", False),
+    ('"a b c"~1', "c b a", True),
+    ('"a b c"~0', "a b c", False),
+    ("flood NOT test", "flood test", False),
+    ("flood -test", "flood only", True),
+    ("flood OR rain", "rain today", True),
+    ("a b OR c", "c", True),
+    ("#flood", "the #Flood is here", True),
+    ("#flood", "the flood is here", False),
+    ("flood", "#Flood", True),
+    ("@bob", "hi @Bob", True),
+    ("site:example.org", "see https://news.example.org/x", True),
+    ("site:example.org", "see https://example.org.evil.com/x", False),
+    ("example", "see https://example.org/x", False),
+]
+
+
+@pytest.mark.parametrize(("query", "text", "expected"), CASES)
+def test_operator_meaning(query, text, expected):
+    tree = parse(query)
+    post = prepare_post({"id": 1, "text": text})
+    assert evaluate(tree, post) is expected
+    assert compile_query(tree)(post) is expected
+    m = Matcher()
+    m.add("q", tree)
+    assert (m.match(post) == {"q"}) is expected
+    with always_batch():
+        assert (m.match_many([prepare_post({"id": 1, "text": text})]) == [{"q"}]) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("author:northfieldcc", True),
+        ("-author:northfieldcc flood", False),
+        ("lang:en network:mastodon", True),
+        ("country:GB followers:>=1000", True),
+        ("followers:>1200", False),
+        ("followers:=1200", True),
+        ("country:IE", False),
+    ],
+)
+def test_fields(query, expected):
+    post = prepare_post(
+        {
+            "id": 1,
+            "text": "flood",
+            "lang": "en",
+            "network": "mastodon",
+            "author": {"handle": "NorthfieldCC", "followers": 1200, "country": "GB"},
+        }  # fmt: skip
+    )
+    assert evaluate(parse(query), post) is expected
+    m = Matcher()
+    m.add(1, query)
+    assert (m.match(post) == {1}) is expected
+
+
+def test_add_remove_replace():
+    m = Matcher()
+    m.add("a", "flood")
+    m.add("b", "flood* AND rain")
+    m.add("c", "#storm")
+    post = {"id": 1, "text": "Flooding and rain #storm"}
+    assert m.match(post) == {"b", "c"}
+    m.replace("b", "drought")
+    m.remove("c")
+    assert m.match(post) == set()
+    assert len(m) == 2 and "c" not in m
+    with pytest.raises(KeyError):
+        m.remove("c")
+    with pytest.raises(ValueError):
+        m.add("d", Not(Term("x")))  # an AST that requires nothing
+
+
+@given(st.lists(queries, min_size=1, max_size=6), st.lists(posts(), min_size=1, max_size=4))
+def test_matcher_agrees_with_reference(queries, raw_posts):
+    m = Matcher()
+    for i, q in enumerate(queries):
+        m.add(i, q)
+    prepared = [prepare_post(p) for p in raw_posts]
+    expected = [{i for i, q in enumerate(queries) if evaluate(q, p)} for p in prepared]
+    assert [m.match(p) for p in prepared] == expected
+
+
+@given(st.lists(queries, min_size=1, max_size=6), st.lists(posts(), min_size=1, max_size=4))
+def test_batch_agrees_with_reference(queries, raw_posts):
+    m = Matcher()
+    for i, q in enumerate(queries):
+        m.add(i, q)
+    prepared = [prepare_post(p) for p in raw_posts]
+    expected = [{i for i, q in enumerate(queries) if evaluate(q, p)} for p in prepared]
+    with always_batch():
+        assert m.match_many(prepared) == expected
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["add", "remove"]), st.integers(0, 4), trees),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(posts(), min_size=1, max_size=3),
+)
+def test_add_remove_sequences(operations, raw_posts):
+    m = Matcher()
+    live = {}
+    for op, qid, tree in operations:
+        if op == "add" and requires_something(tree):
+            m.add(qid, tree)
+            live[qid] = tree
+        elif op == "remove" and qid in live:
+            m.remove(qid)
+            del live[qid]
+    for raw in raw_posts:
+        post = prepare_post(raw)
+        assert m.match(post) == {qid for qid, tree in live.items() if evaluate(tree, post)}
+    assert len(m) == len(live)
