@@ -37,13 +37,9 @@ patterns = st.sampled_from([w for w in FOLDED if len(w) >= 3]).flatmap(
 )
 exacts = st.lists(st.sampled_from(CASED), min_size=1, max_size=2).map(lambda ws: Exact(tuple(ws)))
 near_atoms = st.one_of(terms, phrases, prefixes, patterns, exacts)
-near_operands = st.one_of(
-    near_atoms, st.lists(near_atoms, min_size=2, max_size=3).map(lambda cs: Or(tuple(cs)))
-)
+near_operands = st.one_of(near_atoms, st.lists(near_atoms, min_size=2, max_size=3).map(lambda cs: Or(tuple(cs))))
 nears = st.one_of(
-    st.builds(
-        lambda a, b, d, o: Near((a, b), d, o), near_operands, near_operands, st.integers(0, 4), st.booleans()
-    ),
+    st.builds(lambda a, b, d, o: Near((a, b), d, o), near_operands, near_operands, st.integers(0, 4), st.booleans()),
     st.builds(
         lambda ops, d: Near(tuple(ops), d),
         st.lists(st.one_of(terms, phrases), min_size=3, max_size=3),
@@ -74,9 +70,7 @@ trees = st.recursive(
 
 @st.composite
 def posts(draw: st.DrawFn, post_id: int = 0) -> dict:
-    words = draw(
-        st.lists(st.sampled_from(WORDS + CASED + ["#flood", "#storm", "@bob", "the", "-"]), max_size=12)
-    )
+    words = draw(st.lists(st.sampled_from(WORDS + CASED + ["#flood", "#storm", "@bob", "the", "-"]), max_size=12))
     text = " ".join(words)
     if draw(st.booleans()):
         text += " https://" + draw(st.sampled_from(DOMAINS)) + "/x"

@@ -103,9 +103,7 @@ terms = st.sampled_from(VOCAB).map(Term)
 phrases = st.lists(st.sampled_from(VOCAB), min_size=2, max_size=2).map(lambda w: Phrase(tuple(w)))
 prefixes = st.sampled_from(["fl*", "flood*", "ro*", "ra*"]).map(Wildcard)
 atoms = st.one_of(terms, phrases, prefixes)
-nears = st.builds(
-    lambda ops, d: Near(tuple(ops), d), st.lists(atoms, min_size=2, max_size=3), st.integers(0, 3)
-)
+nears = st.builds(lambda ops, d: Near(tuple(ops), d), st.lists(atoms, min_size=2, max_size=3), st.integers(0, 3))
 fts_trees = st.recursive(
     st.one_of(atoms, nears),
     lambda inner: st.one_of(

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "townsquare.publishing",
     "townsquare.inbox",
     "townsquare.web",
+    "townsquare.tools",
 ]
 
 MIDDLEWARE = [

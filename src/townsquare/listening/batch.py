@@ -133,11 +133,7 @@ class PostBatch:
         if bits is None:
             compare = COMPARE[op]
             bits = _bits(
-                [
-                    i
-                    for i, p in enumerate(self.posts)
-                    if p.followers is not None and compare(p.followers, value)
-                ]
+                [i for i, p in enumerate(self.posts) if p.followers is not None and compare(p.followers, value)]
             )
             self._followers[key] = bits
         return bits

@@ -140,15 +140,11 @@ def run_fts5(queries: dict[int, str], posts: list[dict], repeat: int) -> tuple[f
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m townsquare.listening.bench", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m townsquare.listening.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--queries", default="1000,10000", help="comma-separated query counts")
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="time each engine this many times, keep the best"
-    )
+    parser.add_argument("--repeat", type=int, default=3, help="time each engine this many times, keep the best")
     args = parser.parse_args(argv)
     data_dir = shared_data_dir()
     if data_dir is None:
@@ -176,9 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len(posts)
         print(f"\n{count} queries x {n} posts")
         print(f"  matcher, match_many:         {n / m['batch_time']:9.0f} posts/s  ({m['batch_time']:.3f} s)")
-        print(
-            f"  matcher, per post (match):   {n / m['single_time']:9.0f} posts/s  ({m['single_time']:.3f} s)"
-        )
+        print(f"  matcher, per post (match):   {n / m['single_time']:9.0f} posts/s  ({m['single_time']:.3f} s)")
         print(f"  FTS5 (indexing + MATCH):     {n / f_time:9.0f} posts/s  ({f_time:.3f} s)")
         batch_ratio, single_ratio = f_time / m["batch_time"], f_time / m["single_time"]
         print(f"  FTS5 time / matcher time: match_many {batch_ratio:.1f}x, match {single_ratio:.1f}x")

@@ -122,9 +122,7 @@ def _word_lexeme(word: str, col: int) -> _Lexeme:
             raise QueryError(col + len(name) + 1, f"{name}/ needs a number, as in {name}/5")
         elif m.end() != len(word) or (m.group(1) and m.group(3)):
             bad = col + m.end() - (1 if m.group(1) and m.group(3) else 0)
-            raise QueryError(
-                bad, f"{name}/ takes a number{'' if m.group(1) else ' and an optional f'}, as in {name}/5"
-            )
+            raise QueryError(bad, f"{name}/ takes a number{'' if m.group(1) else ' and an optional f'}, as in {name}/5")
         else:
             return _Lexeme("NEAR", word, col, int(m.group(2)), bool(m.group(1) or m.group(3)))
     return _Lexeme("WORD", word, col)
@@ -279,9 +277,7 @@ def _field(name: str, value: str, column: int) -> Node:
     if name == "followers":
         m = _FOLLOWERS_RE.fullmatch(value)
         if not m:
-            raise QueryError(
-                value_column, "followers: needs a comparison and a number, as in followers:>=1000"
-            )
+            raise QueryError(value_column, "followers: needs a comparison and a number, as in followers:>=1000")
         return Followers(m.group(1), int(m.group(2)))
     field = FIELD_ALIASES.get(name)
     if field is None:
@@ -318,9 +314,7 @@ def _wildcard(word: str, column: int) -> Node:
     body = word[:-1] if star >= 0 else word
     pieces = body.split("?")
     if not all(p == "" or TOKEN_RE.fullmatch(p) for p in pieces):
-        raise QueryError(
-            column, "a wildcard word has only letters, digits, ? and a final *, as in organi?ation"
-        )
+        raise QueryError(column, "a wildcard word has only letters, digits, ? and a final *, as in organi?ation")
     folded = [fold(p) for p in pieces]
     if star >= 0 and len(pieces) == 1 and len(folded[0]) < 2:
         raise QueryError(column, "put at least 2 letters or digits before *, as in flood*")

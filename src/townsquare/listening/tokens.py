@@ -23,9 +23,7 @@ TAG_RE = re.compile(r"[#@]\w+")
 
 
 def _drop_marks(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M")
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
 
 
 @lru_cache(maxsize=100_000)

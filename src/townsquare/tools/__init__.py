@@ -1,0 +1,1 @@
+"""Command-line entries for the pure engines (listening, enrichment), so `townsquare --help` lists them."""
