@@ -1,0 +1,144 @@
+"""Train the sentiment, complaint and offensive artefacts (make models).
+
+Deterministic: the featuriser is stateless, lbfgs logistic regression has no randomness and the
+cross-validation folds are seeded. Reads ../shared/data (or $TOWNSQUARE_SHARED_DATA), prints the
+validation figures used for model selection and writes src/townsquare/enrichment/artefacts/*.npz.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, recall_score
+from sklearn.model_selection import StratifiedKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import enrichment_data as data  # noqa: E402
+
+from townsquare.enrichment.features import FeatureConfig, Featurizer  # noqa: E402
+
+ARTEFACTS = data.REPO / "src" / "townsquare" / "enrichment" / "artefacts"
+MODEL_VERSION = "1"
+SEED = 20240601
+CONFIG = FeatureConfig()  # one config for all three, so enrich_all featurises once
+
+
+def matrix(texts: Sequence[str], cfg: FeatureConfig = CONFIG) -> sp.csr_matrix:
+    rows = Featurizer(cfg).transform(texts)
+    return sp.csr_matrix((rows.val, (rows.doc, rows.col)), shape=(rows.n_docs, cfg.dim))
+
+
+def fit(x: sp.csr_matrix, y: Sequence[str], c: float, class_weight: str | None) -> LogisticRegression:
+    # liblinear is much faster on sparse two-class problems; lbfgs fits the 3-class softmax
+    solver = "liblinear" if len(set(y)) == 2 else "lbfgs"
+    return LogisticRegression(C=c, class_weight=class_weight, solver=solver, max_iter=1000).fit(x, y)
+
+
+def save(task: str, model: LogisticRegression, selection: dict[str, object]) -> Path:
+    weights = model.coef_.T.astype(np.float16)  # float16 halves the artefact at no measurable cost
+    bias = model.intercept_.astype(np.float32)
+    digest = hashlib.sha256(weights.tobytes() + bias.tobytes()).hexdigest()[:10]
+    path = ARTEFACTS / f"{task}.npz"
+    np.savez_compressed(
+        path,
+        weights=weights,
+        bias=bias,
+        labels=np.array(model.classes_, dtype=str),
+        feature_config=CONFIG.to_array(),
+        version=np.array(f"{task}-linear-{MODEL_VERSION}+{digest}"),
+        selection=np.array(repr(selection)),
+    )
+    print(f"  wrote {path.relative_to(data.REPO)} ({path.stat().st_size / 1e6:.2f} MB)")
+    return path
+
+
+def train_sentiment() -> None:
+    val_texts, val_labels = data.sentiment_val()
+    texts, labels, stats = data.sentiment_train(exclude=val_texts)
+    print(f"sentiment: SemEval 2013-2016 {stats} (val = TweetEval validation, {len(val_texts)})")
+    x, xv = matrix(texts), matrix(val_texts)
+    best = None
+    for c in (0.5, 1.0, 2.0):
+        t0 = time.time()
+        model = fit(x, labels, c, "balanced")
+        score = recall_score(val_labels, model.predict(xv), average="macro")
+        print(f"  C={c:<4} class_weight=balanced  val macro-recall {score:.4f}  ({time.time() - t0:.0f}s)")
+        if best is None or score > best[0]:
+            best = (score, c, model)
+    score, c, model = best
+    print(f"  selected C={c}: val macro-recall {score:.4f}")
+    save("sentiment", model, {"C": c, "val_macro_recall": round(score, 4)})
+
+
+def complaint_cv(
+    texts: Sequence[str], labels: Sequence[str], domains: Sequence[str], c: float, cw: str | None
+) -> float:
+    """Out-of-fold predictions, folds stratified by label x domain as the published split was."""
+    x = matrix(texts)
+    strata = [f"{lab}/{dom}" for lab, dom in zip(labels, domains, strict=True)]
+    pred = np.empty(len(labels), dtype=object)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    y = np.asarray(labels)
+    for train, test in folds.split(np.zeros(len(y)), strata):
+        pred[test] = fit(x[train], y[train], c, cw).predict(x[test])
+    return f1_score(y, pred.astype(str), average="macro")
+
+
+def train_complaint() -> None:
+    texts, labels, domains = data.complaints()
+    print(f"complaint: complaints/train.csv {len(texts)} tweets, 5-fold CV (seed {SEED})")
+    best = None
+    for cw in (None, "balanced"):
+        for c in (1.0, 3.0, 10.0):
+            score = complaint_cv(texts, labels, domains, c, cw)
+            print(f"  C={c:<4} class_weight={cw}  CV macro-F1 {score:.4f}")
+            if best is None or score > best[0]:
+                best = (score, c, cw)
+    score, c, cw = best
+    print(f"  selected C={c} class_weight={cw}: CV macro-F1 {score:.4f}; refit on all of train.csv")
+    model = fit(matrix(texts), labels, c, cw)
+    save("complaint", model, {"C": c, "class_weight": cw, "cv_macro_f1": round(score, 4)})
+
+
+def train_offensive() -> None:
+    texts, labels = data.offensive("train")
+    val_texts, val_labels = data.offensive("val")
+    extra_texts, extra_labels = data.davidson()
+    print(f"offensive: TweetEval train {len(texts)}, val {len(val_texts)}; Davidson {len(extra_texts)}")
+    x, xv, xe = matrix(texts), matrix(val_texts), matrix(extra_texts)
+    best = None
+    for use_davidson in (False, True):
+        xt = sp.vstack([x, xe]) if use_davidson else x
+        yt = [*labels, *extra_labels] if use_davidson else labels
+        for cw in (None, "balanced"):
+            for c in (0.3, 1.0, 3.0):
+                model = fit(xt, yt, c, cw)
+                score = f1_score(val_labels, model.predict(xv), average="macro")
+                print(f"  davidson={use_davidson!s:<5} C={c:<4} class_weight={cw}  val macro-F1 {score:.4f}")
+                if best is None or score > best[0]:
+                    best = (score, use_davidson, c, cw, model)
+    score, use_davidson, c, cw, model = best
+    print(f"  selected davidson={use_davidson} C={c} class_weight={cw}: val macro-F1 {score:.4f}")
+    selection = {"C": c, "class_weight": cw, "davidson": use_davidson, "val_macro_f1": round(score, 4)}
+    save("offensive", model, selection)
+
+
+TASKS = {"sentiment": train_sentiment, "complaint": train_complaint, "offensive": train_offensive}
+
+
+def main(argv: list[str]) -> int:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for task in argv or TASKS:
+        TASKS[task]()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
