@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score, recall_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import enrichment_data as data  # noqa: E402
-from train_models import COMPLAINT_CLASSES, SEED, complaint_oof  # noqa: E402
+from train_models import COMPLAINT_CLASSES, SEED, complaint_oof, shipped_sentiment  # noqa: E402
 
 from townsquare.enrichment import get_enricher  # noqa: E402
 from townsquare.enrichment.registry import ARTEFACTS  # noqa: E402
@@ -33,7 +33,8 @@ def main() -> int:
     in_sample = f1_score(gold, labels_of("complaint", texts), average="macro")
     with np.load(ARTEFACTS / "complaint.npz") as art:  # the recipe the shipped model was selected with
         selection = ast.literal_eval(str(art["selection"]))
-    p1 = complaint_oof(texts, gold, domains, selection["C"], selection["class_weight"])
+    upstream = shipped_sentiment() if selection["stacked"] else None
+    p1 = complaint_oof(texts, gold, domains, selection["C"], selection["class_weight"], upstream)
     oof = np.where(p1 >= selection["threshold"], *COMPLAINT_CLASSES[::-1])
     cv = f1_score(gold, oof, average="macro")
     print("complaint  complaints/train.csv (2,413), macro-F1. No separate validation set exists: this is")

@@ -2,6 +2,7 @@
 so a broken or stale artefact fails. Skipped (with the reason) where ../shared/data is absent."""
 
 import csv
+import time
 
 import pytest
 
@@ -62,7 +63,9 @@ def test_language_is_english_on_english_tweets(shared_data):
 
 @pytest.mark.parametrize("task", ["language", "sentiment", "complaint", "offensive"])
 def test_throughput_is_stream_speed(shared_data, task):
-    # Loose floor (the bench reports the real figure): catches an accidental slow path.
+    # CPU time, so a busy shared machine does not fail it; a loose floor (the bench reports the real
+    # figure) that catches an accidental slow path.
     with open(shared_data / "airline_sentiment" / "Tweets.csv", encoding="utf-8", newline="") as fh:
         texts = [r["text"] for r in csv.DictReader(fh)][:1000]
-    assert posts_per_second(get_enricher(task).enrich_batch, texts, repeat=2) >= 1000
+    rate = posts_per_second(get_enricher(task).enrich_batch, texts, repeat=2, clock=time.process_time)
+    assert rate >= 2000

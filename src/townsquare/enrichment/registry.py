@@ -16,7 +16,7 @@ ARTEFACTS = Path(str(resources.files("townsquare.enrichment").joinpath("artefact
 
 
 def _linear(task: str) -> Callable[[], Enricher]:
-    return lambda: LinearEnricher(task, ARTEFACTS / f"{task}.npz")
+    return lambda: LinearEnricher(task, ARTEFACTS / f"{task}.npz", resolve=get_enricher)
 
 
 ENRICHERS: dict[str, Callable[[], Enricher]] = {
