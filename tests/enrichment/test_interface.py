@@ -1,8 +1,14 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from townsquare.enrichment import ENRICHERS, Enricher, Result, enrich_all, get_enricher
 from townsquare.enrichment.features import FeatureConfig, Featurizer
+from townsquare.enrichment.linear import LinearEnricher
+from townsquare.enrichment.registry import ARTEFACTS
 
 POSTS = [
     "@united my flight was cancelled and nobody will answer the phone. worst airline ever",
@@ -90,3 +96,17 @@ def test_featurizer_is_stateless_and_separates_posts():
 def test_feature_config_round_trips():
     cfg = FeatureConfig(n_buckets=1 << 10, char_max=4, word_weight=0.5)
     assert FeatureConfig.from_array(cfg.to_array()) == cfg
+
+
+def test_artefacts_load_without_shared_data(tmp_path):
+    # A fresh install has no ../shared: everything must come from the package itself.
+    code = "from townsquare.enrichment import enrich_all; print(sorted(enrich_all(['thanks'])[0]))"
+    env = {**os.environ, "TOWNSQUARE_SHARED_DATA": str(tmp_path / "absent")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['complaint', 'language', 'offensive', 'sentiment']"
+
+
+def test_stacked_artefact_needs_its_upstream():
+    with pytest.raises(ValueError, match="stacks on 'sentiment'"):
+        LinearEnricher("complaint", ARTEFACTS / "complaint.npz")
