@@ -49,7 +49,10 @@ def shipped_sentiment() -> LinearEnricher:
 def fit(x: sp.csr_matrix, y: Sequence[str], c: float, class_weight: str | None) -> LogisticRegression:
     # liblinear is much faster on sparse two-class problems; lbfgs fits the 3-class softmax
     solver = "liblinear" if len(set(y)) == 2 else "lbfgs"
-    return LogisticRegression(C=c, class_weight=class_weight, solver=solver, max_iter=1000).fit(x, y)
+    model = LogisticRegression(
+        C=c, class_weight=class_weight, solver=solver, max_iter=1000, random_state=SEED
+    )
+    return model.fit(x, y)  # random_state: liblinear shuffles; seeded, reruns give the same weights
 
 
 def best_threshold(gold: Sequence[str], p1: np.ndarray, classes: Sequence[str]) -> tuple[float, float]:
