@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench browser clean
+.PHONY: demo test lint bench models eval browser clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,23 @@ lint: $(INSTALLED)
 test: $(INSTALLED) browser lint
 	$(BIN)/python scripts/run_tests.py
 
-# One core, as the goals are stated; the peer runs in the same process and run.
+# One core, as the goals are stated; each engine runs beside its peer in the same process and run.
 bench: $(INSTALLED)
 	taskset -c 0 $(BIN)/townsquare bench listening
+	taskset -c 0 $(BIN)/python -m townsquare.enrichment.bench
+
+TRAINED := $(VENV)/.train-installed
+$(TRAINED): $(INSTALLED)
+	$(BIN)/pip install --quiet -e '.[dev,train]'
+	touch $(TRAINED)
+
+# Retrain the shipped enrichment artefacts from ../shared/data (deterministic; about 10 minutes).
+models: $(TRAINED)
+	$(BIN)/python scripts/train_models.py
+
+# Score the shipped artefacts on the validation data beside the published anchors.
+eval: $(TRAINED)
+	$(BIN)/python scripts/evaluate_models.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

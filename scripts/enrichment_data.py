@@ -1,0 +1,105 @@
+"""Loaders for the labelled sets in ../shared/data, shared by train_models.py and evaluate_models.py."""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+def shared_data() -> Path:
+    return Path(os.environ.get("TOWNSQUARE_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _unescape_semeval(text: str) -> str:
+    # The hydrated SemEval files keep JSON escapes ("\u002c") and sometimes wrap the text in quotes.
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text).strip()
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return text
+
+
+def match_keys(text: str) -> set[str]:
+    """Keys under which two renderings of one tweet meet (TweetEval masks users as @user)."""
+    t = html.unescape(_unescape_semeval(text)).lower()
+    t = re.sub(r"https?://\S+|@\w+", "", t)
+    key = re.sub(r"\W+", "", t)
+    return {key, key[:40]} if len(key) >= 40 else {key}
+
+
+def sentiment_val() -> tuple[list[str], list[str]]:
+    base = shared_data() / "sentiment_tweeteval_val"
+    texts = (base / "val_text.txt").read_text(encoding="utf-8").splitlines()
+    labels = [SENTIMENT_LABELS[int(x)] for x in (base / "val_labels.txt").read_text().split()]
+    assert len(texts) == len(labels)
+    return texts, labels
+
+
+def sentiment_train(exclude: list[str]) -> tuple[list[str], list[str], dict[str, int]]:
+    """All SemEval 2013-2016 rows, de-duplicated, minus anything matching an `exclude` text.
+
+    Tweets seen twice with different labels are dropped; the counts of each removal are returned.
+    """
+    banned = set().union(*(match_keys(t) for t in exclude))
+    by_key: dict[str, set[str]] = defaultdict(set)
+    first_text: dict[str, str] = {}
+    stats = {"rows": 0, "overlap_val": 0}
+    for path in sorted((shared_data() / "sentiment_semeval").glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) < 3 or parts[1] not in SENTIMENT_LABELS:
+                continue
+            stats["rows"] += 1
+            text = _unescape_semeval(parts[2])
+            keys = match_keys(text)
+            if keys & banned:
+                stats["overlap_val"] += 1
+                continue
+            key = min(keys, key=len)
+            by_key[key].add(parts[1])
+            first_text.setdefault(key, text)
+    texts, labels = [], []
+    stats["conflicting"] = 0
+    for key, labs in by_key.items():
+        if len(labs) > 1:
+            stats["conflicting"] += 1
+            continue
+        texts.append(first_text[key])
+        labels.append(next(iter(labs)))
+    stats["kept"] = len(texts)
+    stats["duplicates"] = stats["rows"] - stats["overlap_val"] - len(by_key)
+    return texts, labels, stats
+
+
+def complaints() -> tuple[list[str], list[str], list[str]]:
+    with open(shared_data() / "complaints" / "train.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    labels = ["complaint" if r["label"] == "1" else "not_complaint" for r in rows]
+    return [r["text"] for r in rows], labels, [r["domain"] for r in rows]
+
+
+def offensive(split: str) -> tuple[list[str], list[str]]:
+    base = shared_data() / "tweeteval_offensive"
+    texts = (base / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
+    raw = (base / f"{split}_labels.txt").read_text().split()
+    labels = [("not_offensive", "offensive")[int(x)] for x in raw]
+    assert len(texts) == len(labels)
+    return texts, labels
+
+
+def davidson() -> tuple[list[str], list[str]]:
+    """Davidson et al.: hate speech and offensive language both count as offensive."""
+    with open(shared_data() / "davidson_hate_offensive" / "labeled_data.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["tweet"] for r in rows], ["not_offensive" if r["class"] == "2" else "offensive" for r in rows]
+
+
+def airline_texts() -> list[str]:
+    with open(shared_data() / "airline_sentiment" / "Tweets.csv", encoding="utf-8", newline="") as fh:
+        return [r["text"] for r in csv.DictReader(fh)]
