@@ -88,7 +88,9 @@ def test_preview_shows_what_the_query_would_have_matched(client_for, organisatio
 
 def test_stream_filters_by_network_language_and_date(client_for, organisation):
     query = query_create(organisation=organisation, name="Bins", text="bins")
-    store_posts(organisation, {"id": "1", "text": "bins english", "lang": "en"}, {"id": "2", "text": "bins welsh", "lang": "cy"})
+    store_posts(
+        organisation, {"id": "1", "text": "bins english", "lang": "en"}, {"id": "2", "text": "bins welsh", "lang": "cy"}
+    )
     store_posts(organisation, {"id": "3", "text": "bins on rss", "lang": "en"}, network="rss")
     client = client_for("viewer")
     url = reverse("listening_query", kwargs={"org_slug": organisation.slug, "query_id": query.id})

@@ -81,5 +81,7 @@ def query_preview(*, organisation: Organisation, text: str, limit: int = PREVIEW
     matching posts newest first). Uses a throwaway Matcher; raises QueryError for unreadable text."""
     matcher = Matcher()
     matcher.add("preview", text)
-    posts = list(Post.objects.filter(organisation=organisation).select_related("author").order_by("-created_at")[:limit])
+    posts = list(
+        Post.objects.filter(organisation=organisation).select_related("author").order_by("-created_at")[:limit]
+    )
     return len(posts), [post for post, _ in matches_for(matcher, posts)]
