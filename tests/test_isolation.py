@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import make_channel, store_posts
 from tests.publishing.helpers import make_post
+from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.models import PostStatus
 
@@ -45,12 +46,14 @@ def other_org_objects(other_organisation, people):
     store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
     conversation = other_organisation.conversations.get()
     scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
+    query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
     return {
         "channel_id": channel.id,
         "member_id": member.id,
         "invitation_id": invitation.id,
         "conversation_id": conversation.id,
         "scheduled_post_id": scheduled.id,
+        "query_id": query.id,
     }
 
 

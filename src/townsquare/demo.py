@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from townsquare.channels.services import channel_create
 from townsquare.ingest.pipeline import ingest_records
+from townsquare.mentions.services import query_create
 from townsquare.networks.sandbox.simulator import SandboxPublic
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Role
@@ -42,6 +43,11 @@ PLAN = [
     (2, "10:00", "northfieldlibraries", "priya.editor", "Story time for under-5s returns to Central Library."),
     (3, "17:00", "northfieldcc", "priya.editor", "Have your say on the town centre plan: the survey closes soon."),
 ]
+LISTENING = [
+    ("Bins", '"bin collection" OR bins'),
+    ("Flooding", '(flood* OR drains) AND NOT "flood defence grant"'),
+    ("The council", '@northfieldcc OR "Northfield Borough Council"'),
+]
 AWAITING = (2, "15:00", "northfieldlibraries", "lee.ambassador", "Our volunteers helped 40 people get online today!")
 
 
@@ -65,6 +71,8 @@ def demo_organisation_ensure() -> tuple[Organisation, bool]:
             membership_set(organisation=organisation, user=user, role=role)
         for handle, name in CHANNELS:
             channel_create(organisation=organisation, network="sandbox", handle=handle, display_name=name)
+        for name, text in LISTENING:  # before the history is ingested, so the demo starts with mentions
+            query_create(organisation=organisation, name=name, text=text)
         public = SandboxPublic(2026, org_handles=[handle for handle, _ in CHANNELS])
         now = timezone.now()
         spread = timedelta(days=7) / HISTORY_POSTS

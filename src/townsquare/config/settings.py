@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "townsquare.jobs",
     "townsquare.publishing",
     "townsquare.inbox",
+    "townsquare.mentions",
     "townsquare.web",
     "townsquare.tools",
 ]

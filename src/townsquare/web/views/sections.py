@@ -5,11 +5,6 @@ from django.shortcuts import render
 from townsquare.orgs.access import org_view
 
 COMING = {
-    "listening": (
-        "Listening",
-        "Boolean listening queries over mentions of the organisation, its people, places "
-        "and topics, across networks, as they happen.",
-    ),
     "analytics": (
         "Analytics",
         "Objectives measured week by week: followers by number and kind, reach, shares "
@@ -32,6 +27,5 @@ def _coming(section: str):
     return view
 
 
-listening = _coming("listening")
 analytics = _coming("analytics")
 stakeholders = _coming("stakeholders")
