@@ -43,7 +43,7 @@ def other_org_objects(other_organisation, people):
         organisation=other_organisation, email="x@example.org", expires_at="2099-01-01T00:00:00Z"
     )
     member = Membership.objects.get(organisation=other_organisation, user=people["outsider"])
-    store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
+    (post,) = store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
     conversation = other_organisation.conversations.get()
     scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
@@ -54,6 +54,7 @@ def other_org_objects(other_organisation, people):
         "conversation_id": conversation.id,
         "scheduled_post_id": scheduled.id,
         "query_id": query.id,
+        "post_id": post.id,
     }
 
 

@@ -9,9 +9,7 @@ def test_round_trip_keeps_fields_and_reports_bad_lines(tmp_path, capsys):
     src = tmp_path / "in.jsonl"
     dst = tmp_path / "out.jsonl"
     src.write_text(
-        json.dumps(
-            {"id": 1, "text": "@delta you lost my bag again. Still waiting for a refund, terrible service"}
-        )
+        json.dumps({"id": 1, "text": "@delta you lost my bag again. Still waiting for a refund, terrible service"})
         + "\n{not json\n"
         + "\n"
         + json.dumps([1, 2])

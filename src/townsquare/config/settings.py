@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "townsquare.mentions",
     "townsquare.web",
     "townsquare.tools",
+    "townsquare.labels",
 ]
 
 MIDDLEWARE = [

@@ -198,9 +198,7 @@ class Featurizer:
         return SparseRows(
             doc=np.concatenate([w_doc, c_doc, d_doc]),
             col=np.concatenate([w_col, c_col, d_col]),
-            val=np.concatenate(
-                [self._scale(w_doc, n, cfg.word_weight), self._scale(c_doc, n, cfg.char_weight), d_val]
-            ),
+            val=np.concatenate([self._scale(w_doc, n, cfg.word_weight), self._scale(c_doc, n, cfg.char_weight), d_val]),
             n_docs=n,
         )
 

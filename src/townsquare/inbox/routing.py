@@ -35,6 +35,8 @@ THREAD_FIELDS = (
     "author__display_name",
     "author__verified",
     "author__followers",
+    "complaint",
+    "sentiment",
 )
 FIGURES = [
     "channel",
@@ -64,6 +66,8 @@ class Message:
     display_name: str
     verified: bool
     followers: int | None
+    complaint: bool | None  # from the enrichment labels
+    sentiment: str
     channel: Channel | None  # set when the organisation wrote it
 
 
@@ -212,6 +216,8 @@ def _thread_messages(organisation, channels: ChannelIndex, roots: set[int], post
                 display_name=row["author__display_name"],
                 verified=row["author__verified"],
                 followers=row["author__followers"],
+                complaint=row["complaint"],
+                sentiment=row["sentiment"],
                 channel=channel,
             )
         )
@@ -307,7 +313,11 @@ def _set_figures(conversation, channels, key, messages: list[Message], first, co
     conversation.contact_id = contacts[first.author_id]
     conversation.subject = first.text[:300]
     conversation.priority_computed = priority_compute(
-        text=first.text, verified=first.verified, followers=first.followers
+        text=first.text,
+        verified=first.verified,
+        followers=first.followers,
+        complaint=bool(first.complaint),
+        negative=first.sentiment == "negative",
     )
     conversation.first_public_message_at = first.created_at
     conversation.first_response_at = next((m.created_at for m in ours if m.created_at >= first.created_at), None)

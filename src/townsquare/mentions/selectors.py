@@ -33,7 +33,7 @@ class MentionFilters:
     language: str = ""
     since: date | None = None
     until: date | None = None
-    sentiment: str = ""  # read from post.extra["sentiment"] once enrichment writes it
+    sentiment: str = ""
 
 
 def mention_list(
@@ -47,7 +47,7 @@ def mention_list(
     if filters.language:
         mentions = mentions.filter(post__language=filters.language)
     if filters.sentiment:
-        mentions = mentions.filter(post__extra__sentiment=filters.sentiment)
+        mentions = mentions.filter(post__sentiment=filters.sentiment)
     zone = ZoneInfo(organisation.time_zone)
     if filters.since:
         mentions = mentions.filter(post__created_at__gte=datetime.combine(filters.since, time.min, tzinfo=zone))
@@ -58,7 +58,7 @@ def mention_list(
 
 def sentiments_present(*, organisation: Organisation) -> bool:
     """Whether any stored post carries a sentiment yet (the filter is shown only then)."""
-    return Post.objects.filter(organisation=organisation, extra__has_key="sentiment").exists()
+    return Post.objects.filter(organisation=organisation).exclude(sentiment="").exists()
 
 
 def mention_volume(*, mentions: QuerySet[Mention], organisation: Organisation, days: int) -> list[tuple[date, int]]:

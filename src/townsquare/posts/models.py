@@ -63,6 +63,12 @@ class Post(models.Model):
     shares_count = models.PositiveBigIntegerField(null=True, blank=True)
     likes_count = models.PositiveBigIntegerField(null=True, blank=True)
     views_count = models.PositiveBigIntegerField(null=True, blank=True)
+    # What the enrichment models (or a team member's correction) say; blank/None until enriched.
+    sentiment = models.CharField(max_length=10, blank=True)
+    complaint = models.BooleanField(null=True, blank=True)
+    offensive = models.BooleanField(null=True, blank=True)
+    # Per task: label, score, model and version that gave it, or who corrected it.
+    labels = models.JSONField(default=dict, blank=True)
     # Where the post came from into Townsquare: import, sync, sandbox, published.
     source = models.CharField(max_length=20, default="import")
     extra = models.JSONField(default=dict, blank=True)

@@ -21,6 +21,9 @@ class PostFilters:
     since: date | None = None
     until: date | None = None
     source: str = ""
+    sentiment: str = ""
+    complaint: bool | None = None
+    offensive: bool | None = None
 
 
 def post_list(*, organisation: Organisation, filters: PostFilters = PostFilters()) -> QuerySet[Post]:
@@ -34,6 +37,12 @@ def post_list(*, organisation: Organisation, filters: PostFilters = PostFilters(
         posts = posts.filter(author__handle__iexact=filters.author.lstrip("@"))
     if filters.language:
         posts = posts.filter(language=filters.language)
+    if filters.sentiment:
+        posts = posts.filter(sentiment=filters.sentiment)
+    if filters.complaint is not None:
+        posts = posts.filter(complaint=filters.complaint)
+    if filters.offensive is not None:
+        posts = posts.filter(offensive=filters.offensive)
     if filters.source:
         posts = posts.filter(source=filters.source)
     zone = timezone.get_current_timezone()

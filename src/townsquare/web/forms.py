@@ -4,14 +4,31 @@ from townsquare.networks.registry import network_choices
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Role
 
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
 
 class PostFilterForm(forms.Form):
+    """Words, network, author, language, dates, and the enrichment labels."""
+
     q = forms.CharField(required=False, label="Words")
     network = forms.ChoiceField(required=False, choices=[("", "Any network"), *network_choices()])
     author = forms.CharField(required=False, label="Author handle")
     lang = forms.CharField(required=False, label="Language", max_length=12)
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    sentiment = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any sentiment"), ("negative", "Negative"), ("neutral", "Neutral"), ("positive", "Positive")],
+    )
+    complaint = forms.ChoiceField(required=False, choices=YES_NO)
+    offensive = forms.ChoiceField(required=False, choices=YES_NO)
+
+
+class LabelCorrectionForm(forms.Form):
+    task = forms.ChoiceField(
+        choices=[("sentiment", "Sentiment"), ("complaint", "Complaint"), ("offensive", "Offensive")]
+    )
+    label = forms.CharField(max_length=20)
 
 
 class InvitationForm(forms.Form):

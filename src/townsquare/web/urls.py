@@ -19,6 +19,7 @@ org_patterns = [
     path("posts/", posts.post_index, name="posts"),
     path("posts/updates/", posts.post_updates, name="post_updates"),
     path("posts/export/", posts.post_export, name="post_export"),
+    path("posts/<int:post_id>/label/", posts.post_label, name="post_label"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:conversation_id>/", inbox.conversation_detail, name="conversation"),
     path("inbox/<int:conversation_id>/work/", inbox.conversation_work, name="conversation_work"),

@@ -1,15 +1,21 @@
 import csv
 import json
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from townsquare.labels.services import label_correct
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.posts.models import Post
 from townsquare.posts.selectors import PostFilters, post_languages, post_list
 from townsquare.posts.serialise import CSV_COLUMNS, post_to_csv_row, post_to_json
-from townsquare.web.forms import PostFilterForm
+from townsquare.web.forms import LabelCorrectionForm, PostFilterForm
 
 PAGE_SIZE = 50
 
@@ -19,6 +25,9 @@ def _filters(request) -> tuple[PostFilterForm, PostFilters]:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         return form, PostFilters(
+            sentiment=data["sentiment"],
+            complaint={"yes": True, "no": False}.get(data["complaint"]),
+            offensive={"yes": True, "no": False}.get(data["offensive"]),
             text=data["q"],
             network=data["network"],
             author=data["author"],
@@ -49,6 +58,7 @@ def post_index(request):
             "languages": post_languages(organisation=request.organisation),
             "live": page.number == 1,
             "can_export": request.membership.can(Permission.IMPORT_EXPORT),
+            "can_label": request.membership.can(Permission.DRAFT),
         },
     )
 
@@ -62,7 +72,13 @@ def post_updates(request):
     newest = max([post.id for post in posts], default=after)
     query = request.GET.copy()
     query["after"] = newest
-    return render(request, "web/_post_updates.html", {"posts": posts, "after": newest, "query": query.urlencode()})
+    context = {
+        "posts": posts,
+        "after": newest,
+        "query": query.urlencode(),
+        "can_label": request.membership.can(Permission.DRAFT),
+    }
+    return render(request, "web/_post_updates.html", context)
 
 
 @org_view(Permission.IMPORT_EXPORT)
@@ -87,6 +103,21 @@ def post_export(request):
     response = StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-posts.jsonl"'
     return response
+
+
+@org_view(Permission.DRAFT)
+@require_POST
+def post_label(request, post_id: int):
+    """A team member corrects a model's label; the correction is kept for the next training run."""
+    post = get_object_or_404(Post, id=post_id, organisation=request.organisation)
+    form = LabelCorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            label_correct(organisation=request.organisation, post=post, user=request.user, **form.cleaned_data)
+            messages.success(request, f"{form.cleaned_data['task'].capitalize()} corrected.")
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+    return redirect(request.POST.get("next") or reverse("posts", kwargs={"org_slug": request.organisation.slug}))
 
 
 class _Line:
