@@ -21,7 +21,7 @@ NETWORKS: dict[str, Network] = {
     for network in (
         Network("sandbox", "Sandbox (rehearsal network)", 500, connected=True),
         Network("mastodon", "Mastodon", 500, connected=True),
-        Network("bluesky", "Bluesky", 300),
+        Network("bluesky", "Bluesky", 300, connected=True),
         Network("reddit", "Reddit", 40000),
         Network("youtube", "YouTube", 10000),
         Network("rss", "RSS / Atom feed", 0, connected=True),
