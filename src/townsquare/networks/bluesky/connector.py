@@ -36,7 +36,7 @@ from townsquare.networks.base import (
     error_for_status,
 )
 from townsquare.networks.bluesky.mapping import outgoing_facets, post_to_record
-from townsquare.posts.normalise import parse_datetime
+from townsquare.posts.normalise import PostRecord, parse_datetime
 
 DEFAULT_SERVICE = "https://bsky.social"
 # getPosts takes at most 25 uris, so one page of notifications is one getPosts call.
@@ -92,7 +92,7 @@ class BlueskyConnector(Connector):
         session = self._session(channel, credentials)
         reply_to = session.reply_ref(in_reply_to) if in_reply_to else None
         facets = [get_or_create(facet, models.AppBskyRichtextFacet.Main) for facet in outgoing_facets(text)]
-        created = session.call(lambda client: client.send_post(text, reply_to=reply_to, facets=facets or None))
+        created = session.call(lambda client: client.send_post(text, session.did, reply_to, facets=facets or None))
         rkey = created.uri.rsplit("/", 1)[-1]
         return PublishResult(
             external_id=created.uri,
@@ -109,6 +109,9 @@ class _Session:
         self.handle, self.password = handle, password
         self.client = Client(base_url=service, request=Request(timeout=TIMEOUT_SECONDS))
         self.logged_in = False
+        # The account's DID, which names the repository a post is written to.
+        self.did = ""
+        self.client.on_session_change(lambda event, session: setattr(self, "did", session.did))
 
     def _login(self) -> None:
         with _errors(self.what, login=True):
@@ -126,7 +129,7 @@ class _Session:
             with _errors(self.what, gone=gone):
                 return action(self.client)
 
-    def posts(self, uris: list[str], *, reasons: dict[str, str]) -> list:
+    def posts(self, uris: list[str], *, reasons: dict[str, str]) -> list[PostRecord]:
         if not uris:
             return []
         params = models.AppBskyFeedGetPosts.Params(uris=uris)

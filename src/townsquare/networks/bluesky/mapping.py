@@ -25,9 +25,10 @@ def web_url(uri: str, handle: str) -> str:
     return f"https://bsky.app/profile/{handle}/post/{rkey}"
 
 
-def _facets(record: dict[str, Any], handles: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
-    """Mentions (as handles where the post view names them, else the DID), links and tags from the facets:
-    the text alone does not say which "@x" resolved to an account or where a shortened link goes."""
+def _facets(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Mentions, links and tags from the facets: the text alone does not say which "@x" resolved to an
+    account or where a shortened link goes. A mention is kept as the handle written at its byte range."""
+    raw = (record.get("text") or "").encode()
     mentions: list[str] = []
     links: list[str] = []
     tags: list[str] = []
@@ -35,7 +36,9 @@ def _facets(record: dict[str, Any], handles: dict[str, str]) -> tuple[list[str],
         for feature in facet.get("features") or []:
             kind = feature.get("$type")
             if kind == FACET_MENTION:
-                mentions.append(handles.get(feature["did"], feature["did"]).lower())
+                index = facet.get("index") or {}
+                written = raw[index.get("byteStart", 0) : index.get("byteEnd", 0)].decode(errors="ignore")
+                mentions.append((written.lstrip("@") or feature["did"]).lower())
             elif kind == FACET_LINK:
                 links.append(feature["uri"])
             elif kind == FACET_TAG:
@@ -64,8 +67,7 @@ def post_to_record(post: dict[str, Any], *, reason: str = "") -> PostRecord:
     """One post view. The post's at:// uri is its id (replies name their parent by uri, not by cid)."""
     record = post.get("record") or {}
     author = post["author"]
-    handles = {author["did"]: author["handle"]}
-    mentions, links, tags = _facets(record, handles)
+    mentions, links, tags = _facets(record)
     media, quoted = _media(post.get("embed"))
     parent = ((record.get("reply") or {}).get("parent") or {}).get("uri") or ""
     extra: dict[str, Any] = {"cid": post.get("cid") or ""}
