@@ -5,12 +5,13 @@ from __future__ import annotations
 from townsquare.networks.base import Connector, ConnectorError
 from townsquare.networks.bluesky.connector import BlueskyConnector
 from townsquare.networks.mastodon.connector import MastodonConnector
+from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
 from townsquare.networks.sandbox.connector import SandboxConnector
 
 CONNECTORS: dict[str, Connector] = {
     connector.kind: connector
-    for connector in (SandboxConnector(), MastodonConnector(), RssConnector(), BlueskyConnector())
+    for connector in (SandboxConnector(), MastodonConnector(), RssConnector(), BlueskyConnector(), RedditConnector())
 }
 
 

@@ -22,7 +22,7 @@ NETWORKS: dict[str, Network] = {
         Network("sandbox", "Sandbox (rehearsal network)", 500, connected=True),
         Network("mastodon", "Mastodon", 500, connected=True),
         Network("bluesky", "Bluesky", 300, connected=True),
-        Network("reddit", "Reddit", 40000),
+        Network("reddit", "Reddit", 40000, connected=True),
         Network("youtube", "YouTube", 10000),
         Network("rss", "RSS / Atom feed", 0, connected=True),
         Network("twitter", "X / Twitter", 280),

@@ -73,6 +73,8 @@ class Command(BaseCommand):
             raise CommandError("mastodon needs --instance URL and --token TOKEN")
         if options["network"] == "bluesky" and not credentials.get("app_password"):
             raise CommandError("bluesky needs --app-password (made under Settings > App passwords)")
+        if options["network"] == "reddit" and not {"client_id", "client_secret", "password"} <= set(credentials):
+            raise CommandError("reddit needs --credential client_id=..., client_secret=... and password=...")
         if options["network"] == "rss" and not settings.get("url"):
             raise CommandError("rss needs --option url=FEED_URL")
         try:
