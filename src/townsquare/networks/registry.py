@@ -23,7 +23,7 @@ NETWORKS: dict[str, Network] = {
         Network("mastodon", "Mastodon", 500, connected=True),
         Network("bluesky", "Bluesky", 300, connected=True),
         Network("reddit", "Reddit", 40000, connected=True),
-        Network("youtube", "YouTube", 10000),
+        Network("youtube", "YouTube", 10000, connected=True),
         Network("rss", "RSS / Atom feed", 0, connected=True),
         Network("twitter", "X / Twitter", 280),
         Network("facebook", "Facebook", 63206),

@@ -75,6 +75,8 @@ class Command(BaseCommand):
             raise CommandError("bluesky needs --app-password (made under Settings > App passwords)")
         if options["network"] == "reddit" and not {"client_id", "client_secret", "password"} <= set(credentials):
             raise CommandError("reddit needs --credential client_id=..., client_secret=... and password=...")
+        if options["network"] == "youtube" and not (settings.get("channel_id") and credentials.get("api_key")):
+            raise CommandError("youtube needs --option channel_id=UC... and --credential api_key=...")
         if options["network"] == "rss" and not settings.get("url"):
             raise CommandError("rss needs --option url=FEED_URL")
         try:
