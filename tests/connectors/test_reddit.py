@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs
 
+import prawcore
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -107,7 +108,9 @@ class FakeReddit:
 def reddit(fake_network, monkeypatch) -> FakeReddit:
     monkeypatch.setattr(reddit_connector, "OAUTH_URL", fake_network.url)
     monkeypatch.setattr(reddit_connector, "REDDIT_URL", fake_network.url)
-    monkeypatch.setattr(reddit_connector, "TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(reddit_connector, "TIMEOUT_SECONDS", 0.5)
+    # PRAW retries 5xx answers and timeouts after a sleep of a few seconds; the tests need not wait.
+    monkeypatch.setattr(prawcore.sessions.FiniteRetryStrategy, "_sleep_seconds", lambda self: None)
     return FakeReddit(fake_network)
 
 
@@ -165,7 +168,14 @@ def test_a_new_channel_takes_the_newest_and_later_runs_read_back_to_them(organis
     assert stored() == set(old[15:] + new)
 
 
+# Each case: the answers served in turn (PRAW tries a 5xx or a timeout three times), the words, the status.
 FAILURES = {
+    "server error": (
+        [Canned(503, b"<html>down</html>")] * 3,
+        "had a problem of its own (HTTP 503)",
+        ChannelStatus.ERROR,
+    ),
+    "timeout": ([Canned(200, b"{}", delay=1.0)] * 3, "the request timed out", ChannelStatus.ERROR),
     "rate limited": (
         Canned(
             429,
@@ -178,6 +188,11 @@ FAILURES = {
     "malformed JSON": (
         Canned(200, b'{"kind": "Listing", "data": {', {"Content-Type": "application/json"}),
         "not valid JSON",
+        ChannelStatus.ERROR,
+    ),
+    "not a listing": (
+        Canned(200, b'{"kind": "Thing", "data": {}}', {"Content-Type": "application/json"}),
+        "an answer Townsquare cannot read",
         ChannelStatus.ERROR,
     ),
     "forbidden": (
@@ -195,12 +210,13 @@ def test_failures_are_recorded_in_plain_words_and_nothing_is_lost(case, organisa
     channel = add_channel()
     sync(capsys)
     later = reddit.add(MENTIONS, 2, 30)
-    reddit.network.fail_next(MENTIONS, answer)
+    answers = answer if isinstance(answer, list) else [answer]
+    reddit.network.fail_next(MENTIONS, *answers)
     with pytest.raises(CommandError, match="1 channel"):
         sync(capsys)
     channel.refresh_from_db()
     assert channel.status == status and words in channel.last_error
-    assert channel.sync_cursor == {"newest": float(START + 1)}
+    assert channel.sync_cursor == {"newest": float(START + 1)} and not reddit.network.canned[MENTIONS]
     if status == ChannelStatus.DISABLED:
         return
     sync(capsys)

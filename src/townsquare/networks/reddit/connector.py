@@ -41,6 +41,14 @@ REQUIRED = ("client_id", "client_secret", "password")
 GONE_ERRORS = {"DELETED_COMMENT", "DELETED_LINK"}
 
 
+class _Requestor(prawcore.Requestor):
+    """PRAW's `timeout` setting does not reach its HTTP requests (prawcore passes its own 16 s default); this
+    keeps a hung Reddit from holding a sync worker longer than TIMEOUT_SECONDS."""
+
+    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        return super().request(*args, timeout=TIMEOUT_SECONDS, **kwargs)
+
+
 class RedditConnector(Connector):
     kind = "reddit"
     capabilities = frozenset({"fetch_mentions", "reply"})
@@ -62,7 +70,7 @@ class RedditConnector(Connector):
             user_agent=f"townsquare:engagement:v1 (by /u/{channel.handle})",
             oauth_url=OAUTH_URL,
             reddit_url=REDDIT_URL,
-            timeout=TIMEOUT_SECONDS,
+            requestor_class=_Requestor,
             check_for_updates=False,
             check_for_async=False,
         )
@@ -132,6 +140,9 @@ def _errors(*, gone: str = "") -> Iterator[None]:
     except prawcore.RequestException as error:
         reason = "the request timed out" if "timed out" in str(error.original_exception).lower() else "no answer"
         raise ConnectorError(f"could not reach {WHAT}: {reason}; will try again later") from error
+    except ValueError as error:
+        # PRAW raises it for JSON that is not the listing or thing it expected.
+        raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
     except RedditAPIException as error:
         if gone and error.items[0].error_type in GONE_ERRORS:
             raise PostGone(f"{gone} no longer exists on {WHAT} (it was deleted)") from error
