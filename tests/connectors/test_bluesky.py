@@ -29,7 +29,8 @@ from townsquare.posts.models import Post
 
 
 @pytest.fixture
-def bluesky(fake_network) -> FakeBluesky:
+def bluesky(fake_network, monkeypatch) -> FakeBluesky:
+    monkeypatch.setattr(bluesky_connector, "_SESSIONS", {})
     return FakeBluesky(fake_network)
 
 
@@ -159,8 +160,8 @@ def test_a_new_channel_takes_the_newest_page_and_later_runs_walk_back_to_it(orga
     newer = bluesky.mentions(30, 60)
     assert "fetched 60, stored 60, duplicates 0" in sync(capsys)
     assert stored() == set(older[5:] + newer)
-    # 25 + 25 + 10 new, the last page reaching what was stored.
-    assert bluesky.network.hits(NOTIFICATIONS) == 1 + 3
+    # 25 + 25 + 10 new, the last page reaching what was stored; one login served every page and run.
+    assert bluesky.network.hits(NOTIFICATIONS) == 1 + 3 and bluesky.network.hits(SESSION) == 1
 
 
 def test_a_walk_cut_short_continues_next_run_without_a_gap(organisation, bluesky, capsys):

@@ -8,6 +8,8 @@ never leaves a gap. Posts are read with getPosts for counts and full-size image 
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -46,12 +48,16 @@ REASONS = {"mention", "reply", "quote"}
 
 T = TypeVar("T")
 
+# Logged-in sessions by (service, handle, password digest): one login serves every page and every sync in this
+# process (createSession is limited to 300 a day per account); the client refreshes its own access token.
+_SESSIONS: dict[tuple[str, str, str], _Session] = {}
+_SESSIONS_LOCK = threading.Lock()
+
 
 class BlueskyConnector(Connector):
     kind = "bluesky"
     capabilities = frozenset({"fetch_mentions", "publish", "reply"})
-    # Each sync logs in (createSession is limited to 300 a day per account), so not more often than this.
-    sync_interval = 600
+    sync_interval = 300
 
     def _session(self, channel, credentials: dict[str, str]) -> _Session:
         password = credentials.get("app_password")
@@ -60,7 +66,11 @@ class BlueskyConnector(Connector):
                 "the channel has no app password: add it again with --handle and --app-password", permanent=True
             )
         service = (channel.options or {}).get("service") or DEFAULT_SERVICE
-        return _Session(service=service, handle=channel.handle, password=password)
+        key = (service, channel.handle, hashlib.sha256(password.encode()).hexdigest())
+        with _SESSIONS_LOCK:
+            if key not in _SESSIONS:
+                _SESSIONS[key] = _Session(service=service, handle=channel.handle, password=password)
+            return _SESSIONS[key]
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         session = self._session(channel, credentials)
