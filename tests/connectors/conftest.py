@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,6 +38,8 @@ class FakeNetwork:
     # Answers served once, in order, before the normal ones, per path.
     canned: dict[str, list[Canned]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    # Other networks' endpoints: (method, path) -> handler(query, body bytes, headers) -> (status, JSON payload).
+    routes: dict[tuple[str, str], Callable[..., tuple[int, Any]]] = field(default_factory=dict)
 
     def fail_next(self, path: str, *answers: Canned) -> None:
         self.canned.setdefault(path, []).extend(answers)
@@ -73,7 +76,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(answer.status, answer.body, answer.headers)
             return
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        if method == "GET" and parts.path == "/api/v1/notifications":
+        route = network.routes.get((method, parts.path))
+        if route is not None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, payload = route(parse_qs(parts.query), body, dict(self.headers.items()))
+            self._json(payload, status=status)
+        elif method == "GET" and parts.path == "/api/v1/notifications":
             self._notifications(query)
         elif method == "POST" and parts.path == "/api/v1/statuses":
             self._publish()

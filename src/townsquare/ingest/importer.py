@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from townsquare.ingest.exports import EXPORT_READERS
 from townsquare.ingest.pipeline import ingest_records
 from townsquare.ingest.readers import Row, RowError, read_csv, read_jsonl
 from townsquare.orgs.models import Organisation
@@ -51,6 +52,7 @@ def import_file(
     network: str,
     date_format: str | None = None,
     progress: Callable[[int], None] | None = None,
+    author: str = "",
 ) -> ImportReport:
     """Import PATH; `progress(bytes_read)` is called as the file is consumed."""
     report = ImportReport()
@@ -60,6 +62,8 @@ def import_file(
             if not mapping:
                 raise ValueError("a CSV import needs --map field=column,... (at least id and text)")
             rows = read_csv(handle, mapping)
+        elif file_format in EXPORT_READERS:
+            rows = EXPORT_READERS[file_format](handle, author=author)
         else:
             rows = read_jsonl(handle)
         batch: list[PostRecord] = []

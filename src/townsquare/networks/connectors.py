@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from townsquare.networks.base import Connector, ConnectorError
+from townsquare.networks.bluesky.connector import BlueskyConnector
 from townsquare.networks.mastodon.connector import MastodonConnector
+from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
 from townsquare.networks.sandbox.connector import SandboxConnector
+from townsquare.networks.youtube.connector import YouTubeConnector
 
 CONNECTORS: dict[str, Connector] = {
-    connector.kind: connector for connector in (SandboxConnector(), MastodonConnector(), RssConnector())
+    connector.kind: connector
+    for connector in (
+        SandboxConnector(),
+        MastodonConnector(),
+        RssConnector(),
+        BlueskyConnector(),
+        RedditConnector(),
+        YouTubeConnector(),
+    )
 }
 
 

@@ -21,9 +21,9 @@ NETWORKS: dict[str, Network] = {
     for network in (
         Network("sandbox", "Sandbox (rehearsal network)", 500, connected=True),
         Network("mastodon", "Mastodon", 500, connected=True),
-        Network("bluesky", "Bluesky", 300),
-        Network("reddit", "Reddit", 40000),
-        Network("youtube", "YouTube", 10000),
+        Network("bluesky", "Bluesky", 300, connected=True),
+        Network("reddit", "Reddit", 40000, connected=True),
+        Network("youtube", "YouTube", 10000, connected=True),
         Network("rss", "RSS / Atom feed", 0, connected=True),
         Network("twitter", "X / Twitter", 280),
         Network("facebook", "Facebook", 63206),

@@ -33,6 +33,8 @@ class Command(BaseCommand):
         add.add_argument("--credential", action="append", default=[], help="secret key=value (stored encrypted)")
         add.add_argument("--credentials-file", help="JSON object of secrets (stored encrypted)")
         add.add_argument("--instance", help="Mastodon: the server's URL, e.g. https://mastodon.social")
+        add.add_argument("--service", help="Bluesky: the account's server (default https://bsky.social)")
+        add.add_argument("--app-password", help="Bluesky: an app password for --handle (stored encrypted)")
         add.add_argument("--token", help="Mastodon: the account's access token (stored encrypted)")
         listing = sub.add_parser("list", help="list channels")
         listing.add_argument("--org", required=True)
@@ -63,8 +65,18 @@ class Command(BaseCommand):
             settings["instance"] = options["instance"].rstrip("/")
         if options["token"]:
             credentials["access_token"] = options["token"]
+        if options["service"]:
+            settings["service"] = options["service"].rstrip("/")
+        if options["app_password"]:
+            credentials["app_password"] = options["app_password"]
         if options["network"] == "mastodon" and not (settings.get("instance") and credentials.get("access_token")):
             raise CommandError("mastodon needs --instance URL and --token TOKEN")
+        if options["network"] == "bluesky" and not credentials.get("app_password"):
+            raise CommandError("bluesky needs --app-password (made under Settings > App passwords)")
+        if options["network"] == "reddit" and not {"client_id", "client_secret", "password"} <= set(credentials):
+            raise CommandError("reddit needs --credential client_id=..., client_secret=... and password=...")
+        if options["network"] == "youtube" and not (settings.get("channel_id") and credentials.get("api_key")):
+            raise CommandError("youtube needs --option channel_id=UC... and --credential api_key=...")
         if options["network"] == "rss" and not settings.get("url"):
             raise CommandError("rss needs --option url=FEED_URL")
         try:

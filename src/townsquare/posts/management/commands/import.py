@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from townsquare.ingest.exports import EXPORT_READERS
 from townsquare.ingest.importer import detect_format, import_file
 from townsquare.ingest.readers import MappingError, parse_mapping
 from townsquare.lookups import organisation_by_slug
@@ -21,7 +22,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--org", required=True)
-        parser.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file name")
+        parser.add_argument(
+            "--format",
+            choices=["jsonl", "csv", *EXPORT_READERS],
+            help="default: from the file name; x-archive (tweets.js), facebook (your_posts_1.json) and instagram "
+            "(posts_1.json) read a network's own export, reporting rows by position in it",
+        )
+        parser.add_argument("--author", default="", help="exports: the handle of the account that wrote the posts")
         parser.add_argument("--map", default="", help="CSV columns, e.g. id=tweet_id,author=author_id,text=text")
         parser.add_argument(
             "--network",
@@ -56,6 +63,7 @@ class Command(BaseCommand):
                     network=options["network"],
                     date_format=options["date_format"],
                     progress=lambda done: bar.update(done - bar.n),
+                    author=options["author"].lstrip("@"),
                 )
         except (MappingError, ValueError) as error:
             raise CommandError(str(error)) from error

@@ -1,0 +1,215 @@
+"""Bluesky through the atproto client: mentions, replies and quotes in from notifications, posts out.
+
+listNotifications pages from the newest backwards, so the cursor is `{"newest": indexedAt of the newest
+notification stored, "walk": the API's cursor while a walk back to it is under way, "top": that walk's
+newest}`. `newest` only moves once the walk has reached it, so a run cut short continues the walk and
+never leaves a gap. Posts are read with getPosts for counts and full-size image URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from atproto import Client, models
+from atproto.exceptions import (
+    AtProtocolError,
+    BadRequestError,
+    InvokeTimeoutError,
+    ModelError,
+    NetworkError,
+    RateLimitExceededError,
+    RequestErrorBase,
+    UnauthorizedError,
+)
+from atproto_client.models.utils import get_model_as_dict, get_or_create
+from atproto_client.request import Request
+
+from townsquare.networks.base import (
+    Connector,
+    ConnectorError,
+    FetchResult,
+    PostGone,
+    PublishResult,
+    error_for_status,
+)
+from townsquare.networks.bluesky.mapping import outgoing_facets, post_to_record
+from townsquare.posts.normalise import PostRecord, parse_datetime
+
+DEFAULT_SERVICE = "https://bsky.social"
+# getPosts takes at most 25 uris, so one page of notifications is one getPosts call.
+PAGE_SIZE = 25
+TIMEOUT_SECONDS = 20
+REASONS = {"mention", "reply", "quote"}
+
+T = TypeVar("T")
+
+# Logged-in sessions by (service, handle, password digest): one login serves every page and every sync in this
+# process (createSession is limited to 300 a day per account); the client refreshes its own access token.
+_SESSIONS: dict[tuple[str, str, str], _Session] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+class BlueskyConnector(Connector):
+    kind = "bluesky"
+    capabilities = frozenset({"fetch_mentions", "publish", "reply"})
+    sync_interval = 300
+
+    def _session(self, channel, credentials: dict[str, str]) -> _Session:
+        password = credentials.get("app_password")
+        if not password:
+            raise ConnectorError(
+                "the channel has no app password: add it again with --handle and --app-password", permanent=True
+            )
+        service = (channel.options or {}).get("service") or DEFAULT_SERVICE
+        key = (service, channel.handle, hashlib.sha256(password.encode()).hexdigest())
+        with _SESSIONS_LOCK:
+            if key not in _SESSIONS:
+                _SESSIONS[key] = _Session(service=service, handle=channel.handle, password=password)
+            return _SESSIONS[key]
+
+    def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
+        session = self._session(channel, credentials)
+        newest = cursor.get("newest")
+        walk = cursor.get("walk")
+        params = models.AppBskyNotificationListNotifications.Params(limit=PAGE_SIZE, cursor=walk or None)
+        page = session.call(lambda client: client.app.bsky.notification.list_notifications(params))
+        items = [get_model_as_dict(item) for item in page.notifications]
+        seen = [item for item in items if newest and _time(item["indexedAt"]) <= _time(newest)]
+        fresh = [item for item in items if item not in seen and item["reason"] in REASONS]
+        records = session.posts([item["uri"] for item in fresh], reasons={i["uri"]: i["reason"] for i in fresh})
+        top = cursor.get("top") or max((item["indexedAt"] for item in items), key=_time, default=newest)
+        # A new channel takes the newest page only; an old one walks back until it meets what it has.
+        done = not newest or bool(seen) or not page.cursor or not items
+        if not done:
+            return FetchResult(records=records, cursor={"newest": newest, "walk": page.cursor, "top": top}, more=True)
+        return FetchResult(records=records, cursor={"newest": top} if top else {})
+
+    def publish(
+        self,
+        *,
+        channel,
+        credentials: dict[str, str],
+        text: str,
+        idempotency_key: str,
+        in_reply_to: str | None = None,
+    ) -> PublishResult:
+        # Bluesky has no idempotency key: a publish retried after a lost answer can post twice.
+        session = self._session(channel, credentials)
+        reply_to = session.reply_ref(in_reply_to) if in_reply_to else None
+        facets = [get_or_create(facet, models.AppBskyRichtextFacet.Main) for facet in outgoing_facets(text)]
+        created = session.call(lambda client: client.send_post(text, session.did, reply_to, facets=facets or None))
+        rkey = created.uri.rsplit("/", 1)[-1]
+        return PublishResult(
+            external_id=created.uri,
+            url=f"https://bsky.app/profile/{channel.handle}/post/{rkey}",
+            extra={"cid": created.cid},
+        )
+
+
+class _Session:
+    """One logged-in client; a call that meets an expired session logs in again once and repeats."""
+
+    def __init__(self, *, service: str, handle: str, password: str) -> None:
+        self.what = f"the Bluesky server {service}"
+        self.handle, self.password = handle, password
+        self.client = Client(base_url=service, request=Request(timeout=TIMEOUT_SECONDS))
+        self.logged_in = False
+        # The account's DID, which names the repository a post is written to.
+        self.did = ""
+        self.client.on_session_change(lambda event, session: setattr(self, "did", session.did))
+
+    def _login(self) -> None:
+        with _errors(self.what, login=True):
+            self.client.login(self.handle, self.password, fetch_bsky_profile=False)
+        self.logged_in = True
+
+    def call(self, action: Callable[[Client], T], *, gone: str = "") -> T:
+        if not self.logged_in:
+            self._login()
+        try:
+            with _errors(self.what, gone=gone):
+                return action(self.client)
+        except _Expired:
+            self._login()
+            with _errors(self.what, gone=gone):
+                return action(self.client)
+
+    def posts(self, uris: list[str], *, reasons: dict[str, str]) -> list[PostRecord]:
+        if not uris:
+            return []
+        params = models.AppBskyFeedGetPosts.Params(uris=uris)
+        found = self.call(lambda client: client.app.bsky.feed.get_posts(params))
+        # Posts deleted since the notification are simply absent from the answer.
+        return [post_to_record(get_model_as_dict(post), reason=reasons.get(post.uri, "")) for post in found.posts]
+
+    def reply_ref(self, uri: str) -> models.AppBskyFeedPost.ReplyRef:
+        """A reply names its parent and the thread's root, each by uri and cid."""
+        params = models.AppBskyFeedGetPosts.Params(uris=[uri])
+        found = self.call(lambda client: client.app.bsky.feed.get_posts(params), gone="the post being replied to")
+        if not found.posts:
+            raise PostGone(f"the post being replied to no longer exists on {self.what} (it was deleted)")
+        parent = found.posts[0]
+        parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent.uri, cid=parent.cid)
+        root = parent.record.reply.root if getattr(parent.record, "reply", None) else parent_ref
+        return models.AppBskyFeedPost.ReplyRef(parent=parent_ref, root=root)
+
+
+class _Expired(Exception):
+    """The access token ran out mid-session (HTTP 400 ExpiredToken); logging in again fixes it."""
+
+
+def _time(value: str) -> datetime:
+    return parse_datetime(value).astimezone(UTC)
+
+
+def _xrpc_error(error: RequestErrorBase) -> str:
+    content = error.response.content if error.response is not None else None
+    return getattr(content, "error", "") or ""
+
+
+@contextmanager
+def _errors(what: str, *, login: bool = False, gone: str = "") -> Iterator[None]:
+    """Turn atproto's exceptions into ConnectorError in plain words."""
+    try:
+        yield
+    except RateLimitExceededError as error:
+        wait = error.retry_after
+        if wait is None and error.reset_at is not None:
+            wait = max(0.0, (error.reset_at - datetime.now(UTC)).total_seconds())
+        hint = f"; trying again in {wait:.0f} seconds" if wait is not None else ""
+        raise ConnectorError(f"{what} is limiting requests (HTTP 429){hint}", retry_after=wait) from error
+    except UnauthorizedError as error:
+        if login:
+            raise ConnectorError(
+                f"{what} refused the handle and app password (HTTP {error.response.status_code}): "
+                "add the channel again with a new app password",
+                permanent=True,
+            ) from error
+        raise error_for_status(error.response.status_code, what=what) from error
+    except BadRequestError as error:
+        code = _xrpc_error(error)
+        if code == "ExpiredToken" and not login:
+            raise _Expired from error
+        if gone and code in {"NotFound", "InvalidRequest"}:
+            raise PostGone(f"{gone} no longer exists on {what} (it was deleted)") from error
+        permanent = login and code in {"AccountTakedown", "AuthFactorTokenRequired"}
+        raise ConnectorError(f"{what} refused the request (HTTP 400 {code})", permanent=permanent) from error
+    except InvokeTimeoutError as error:
+        raise ConnectorError(f"could not reach {what}: the request timed out; will try again later") from error
+    except NetworkError as error:
+        if error.response is not None:
+            raise error_for_status(error.response.status_code, what=what) from error
+        raise ConnectorError(f"could not reach {what}; will try again later") from error
+    except RequestErrorBase as error:
+        status = error.response.status_code if error.response is not None else 0
+        raise error_for_status(status, what=what) from error
+    except (ModelError, ValueError) as error:
+        # Malformed JSON (pydantic's parser raises ValueError) or JSON that is not the documented shape.
+        raise ConnectorError(f"{what} sent an answer that is not valid JSON; will try again later") from error
+    except AtProtocolError as error:
+        raise ConnectorError(f"{what}: {error}") from error

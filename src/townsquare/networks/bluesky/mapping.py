@@ -1,0 +1,114 @@
+"""Bluesky post views (app.bsky.feed.defs#postView, as getPosts returns them) to normalised posts, and the
+facets Townsquare adds to what it publishes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from townsquare.posts.normalise import AuthorRecord, PostRecord, parse_datetime
+
+FACET_LINK = "app.bsky.richtext.facet#link"
+FACET_MENTION = "app.bsky.richtext.facet#mention"
+FACET_TAG = "app.bsky.richtext.facet#tag"
+# Embed views: images alone, or images beside a quoted record.
+IMAGES_VIEW = "app.bsky.embed.images#view"
+RECORD_VIEWS = {"app.bsky.embed.record#view", "app.bsky.embed.recordWithMedia#view"}
+
+LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+TAG = re.compile(r"(?<![\w#])#([^\d\s#][^\s#]*[^\s#.,;:!?)]|[^\d\s#])")
+
+
+def web_url(uri: str, handle: str) -> str:
+    """at://did/app.bsky.feed.post/rkey -> the bsky.app page people open."""
+    rkey = uri.rsplit("/", 1)[-1]
+    return f"https://bsky.app/profile/{handle}/post/{rkey}"
+
+
+def _facets(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Mentions, links and tags from the facets: the text alone does not say which "@x" resolved to an
+    account or where a shortened link goes. A mention is kept as the handle written at its byte range."""
+    raw = (record.get("text") or "").encode()
+    mentions: list[str] = []
+    links: list[str] = []
+    tags: list[str] = []
+    for facet in record.get("facets") or []:
+        for feature in facet.get("features") or []:
+            kind = feature.get("$type")
+            if kind == FACET_MENTION:
+                index = facet.get("index") or {}
+                written = raw[index.get("byteStart", 0) : index.get("byteEnd", 0)].decode(errors="ignore")
+                mentions.append((written.lstrip("@") or feature["did"]).lower())
+            elif kind == FACET_LINK:
+                links.append(feature["uri"])
+            elif kind == FACET_TAG:
+                tags.append(feature["tag"].lower())
+    return mentions, links, tags
+
+
+def _media(embed: dict[str, Any] | None) -> tuple[list[dict[str, Any]], str]:
+    """Images (full size URL and alt text) and the uri of a quoted post, from the embed view."""
+    if not embed:
+        return [], ""
+    kind = embed.get("$type")
+    quoted = ""
+    if kind in RECORD_VIEWS:
+        inner = embed.get("record") or {}
+        # recordWithMedia nests the quoted record one level deeper, beside the media.
+        quoted = (inner.get("record") or inner).get("uri") or ""
+        embed = embed.get("media") or {}
+        kind = embed.get("$type")
+    images = embed.get("images") or [] if kind == IMAGES_VIEW else []
+    media = [{"type": "image", "url": image.get("fullsize") or "", "alt": image.get("alt") or ""} for image in images]
+    return media, quoted
+
+
+def post_to_record(post: dict[str, Any], *, reason: str = "") -> PostRecord:
+    """One post view. The post's at:// uri is its id (replies name their parent by uri, not by cid)."""
+    record = post.get("record") or {}
+    author = post["author"]
+    mentions, links, tags = _facets(record)
+    media, quoted = _media(post.get("embed"))
+    parent = ((record.get("reply") or {}).get("parent") or {}).get("uri") or ""
+    extra: dict[str, Any] = {"cid": post.get("cid") or ""}
+    if reason:
+        extra["reason"] = reason
+    return PostRecord(
+        network="bluesky",
+        external_id=post["uri"],
+        author=AuthorRecord(
+            external_id=author["did"],
+            handle=author["handle"],
+            display_name=author.get("displayName") or "",
+            profile_url=f"https://bsky.app/profile/{author['handle']}",
+        ),
+        created_at=parse_datetime(record.get("createdAt") or post.get("indexedAt")),
+        text=record.get("text") or "",
+        url=web_url(post["uri"], author["handle"]),
+        language=((record.get("langs") or [""])[0]).lower(),
+        in_reply_to=parent,
+        quoted=quoted,
+        hashtags=tags,
+        mentions=mentions,
+        links=links,
+        media=media,
+        metrics={
+            "replies": post.get("replyCount"),
+            "shares": post.get("repostCount"),
+            "likes": post.get("likeCount"),
+        },
+        extra=extra,
+    )
+
+
+def outgoing_facets(text: str) -> list[dict[str, Any]]:
+    """Link and tag facets for a post Townsquare publishes; Bluesky shows plain text otherwise. Offsets are
+    in UTF-8 bytes, as the lexicon requires."""
+    facets = []
+    for pattern, make in ((LINK, lambda m: {"$type": FACET_LINK, "uri": m.group(0)}),
+                          (TAG, lambda m: {"$type": FACET_TAG, "tag": m.group(1)})):  # fmt: skip
+        for match in pattern.finditer(text):
+            start = len(text[: match.start()].encode())
+            end = start + len(match.group(0).encode())
+            facets.append({"index": {"byteStart": start, "byteEnd": end}, "features": [make(match)]})
+    return facets

@@ -1,0 +1,172 @@
+"""A local Bluesky (XRPC) stand-in on top of the 127.0.0.1 server: sessions, notifications with cursors,
+getPosts and createRecord, with payloads in the shapes the app.bsky lexicons document."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+XRPC = "/xrpc/"
+NOTIFICATIONS = XRPC + "app.bsky.notification.listNotifications"
+SESSION = XRPC + "com.atproto.server.createSession"
+GET_POSTS = XRPC + "app.bsky.feed.getPosts"
+CREATE_RECORD = XRPC + "com.atproto.repo.createRecord"
+OWN_DID = "did:plc:northfieldcc0000000000000"
+
+
+def did(handle: str) -> str:
+    return f"did:plc:{zlib.crc32(handle.encode()):024x}"
+
+
+def jwt(subject: str, *, scope: str, lifetime: int) -> str:
+    """An unsigned token of the JWT shape: the client reads `exp` from it to decide when to refresh."""
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    payload = {"scope": scope, "sub": subject, "iat": now, "exp": now + lifetime, "aud": "did:web:localhost"}
+    return f"{part({'typ': 'at+jwt', 'alg': 'ES256K'})}.{part(payload)}.c2lnbmF0dXJl"
+
+
+def profile(handle: str) -> dict[str, Any]:
+    return {
+        "did": OWN_DID if handle == "northfieldcc.bsky.social" else did(handle),
+        "handle": handle,
+        "displayName": handle.split(".")[0].replace("-", " ").title(),
+        "avatar": f"https://cdn.bsky.example/img/avatar/plain/{did(handle)}/bafkreiavatar@jpeg",
+        "labels": [],
+        "createdAt": "2023-05-01T10:00:00.000Z",
+    }
+
+
+def post_uri(handle: str, rkey: str) -> str:
+    return f"at://{did(handle)}/app.bsky.feed.post/{rkey}"
+
+
+def post_record(text: str, *, minute: int = 0, **extra: Any) -> dict[str, Any]:
+    return {
+        "$type": "app.bsky.feed.post",
+        "text": text,
+        "createdAt": f"2026-03-02T09:{minute % 60:02d}:00.000Z",
+        "langs": ["en"],
+        **extra,
+    }
+
+
+@dataclass
+class FakeBluesky:
+    network: Any
+    handle: str = "northfieldcc.bsky.social"
+    password: str = "abcd-efgh-ijkl-mnop"
+    # Notifications, any order; served newest first by indexedAt, as the server does.
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.network.routes.update(
+            {
+                ("POST", SESSION): self._session,
+                ("GET", NOTIFICATIONS): self._notifications,
+                ("GET", GET_POSTS): self._get_posts,
+                ("POST", CREATE_RECORD): self._create,
+            }
+        )
+
+    @property
+    def url(self) -> str:
+        return self.network.url
+
+    def _auth(self, headers: dict[str, str]) -> tuple[int, Any] | None:
+        token = headers.get("Authorization", "").removeprefix("Bearer ")
+        if token not in self.tokens:
+            return 401, {"error": "AuthenticationRequired", "message": "Authentication Required"}
+        return None
+
+    def _session(self, query, body: bytes, headers) -> tuple[int, Any]:
+        data = json.loads(body)
+        if data.get("identifier") != self.handle or data.get("password") != self.password:
+            return 401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+        access = jwt(OWN_DID, scope="com.atproto.appPass", lifetime=7200)
+        self.tokens.add(access)
+        refresh = jwt(OWN_DID, scope="com.atproto.refresh", lifetime=90 * 86400)
+        return 200, {"did": OWN_DID, "handle": self.handle, "accessJwt": access, "refreshJwt": refresh, "active": True}
+
+    def _notifications(self, query: dict[str, list[str]], body, headers) -> tuple[int, Any]:
+        if refused := self._auth(headers):
+            return refused
+        limit = int(query.get("limit", ["50"])[-1])
+        items = sorted(self.notifications, key=lambda item: item["indexedAt"], reverse=True)
+        if "cursor" in query:
+            items = [item for item in items if item["indexedAt"] < query["cursor"][-1]]
+        page = items[:limit]
+        answer: dict[str, Any] = {"notifications": page, "priority": False, "seenAt": "2026-03-01T00:00:00.000Z"}
+        if page:
+            answer["cursor"] = page[-1]["indexedAt"]
+        return 200, answer
+
+    def _get_posts(self, query: dict[str, list[str]], body, headers) -> tuple[int, Any]:
+        if refused := self._auth(headers):
+            return refused
+        return 200, {"posts": [self.posts[uri] for uri in query.get("uris", []) if uri in self.posts]}
+
+    def _create(self, query, body: bytes, headers) -> tuple[int, Any]:
+        if refused := self._auth(headers):
+            return refused
+        data = json.loads(body)
+        self.created.append(data)
+        uri = f"at://{data['repo']}/{data['collection']}/3lbq{len(self.created):09d}"
+        return 200, {"uri": uri, "cid": f"bafyreicreated{len(self.created)}", "validationStatus": "valid"}
+
+    def add_post(self, handle: str, rkey: str, record: dict[str, Any], **view: Any) -> dict[str, Any]:
+        uri = post_uri(handle, rkey)
+        self.posts[uri] = {
+            "uri": uri,
+            "cid": f"bafyrei{rkey}",
+            "author": profile(handle),
+            "record": record,
+            "replyCount": 0,
+            "repostCount": 1,
+            "likeCount": 3,
+            "quoteCount": 0,
+            "indexedAt": record["createdAt"],
+            "labels": [],
+            **view,
+        }
+        return self.posts[uri]
+
+    def notify(self, number: int, post: dict[str, Any] | None, reason: str = "mention") -> None:
+        """Notification `number` (its indexedAt orders it) about `post`; None: a like or follow of no post."""
+        author = post["author"] if post else profile("someone.bsky.social")
+        self.notifications.append(
+            {
+                "uri": post["uri"] if post else f"at://{author['did']}/app.bsky.feed.like/{number}",
+                "cid": post["cid"] if post else f"bafyreilike{number}",
+                "author": author,
+                "reason": reason,
+                "record": post["record"]
+                if post
+                else {
+                    "$type": "app.bsky.feed.like",
+                    "subject": {"uri": post_uri(self.handle, "own1"), "cid": "bafyreiown1"},
+                    "createdAt": "2026-03-02T09:00:00.000Z",
+                },
+                "isRead": False,
+                "indexedAt": f"2026-03-03T{number // 3600:02d}:{number // 60 % 60:02d}:{number % 60:02d}.000Z",
+                "labels": [],
+            }
+        )
+
+    def mentions(self, first: int, count: int) -> list[str]:
+        uris = []
+        for n in range(first, first + count):
+            post = self.add_post("resident.bsky.social", f"m{n:05d}", post_record(f"@northfieldcc mention {n}"))
+            self.notify(n, post)
+            uris.append(post["uri"])
+        return uris
