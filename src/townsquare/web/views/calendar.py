@@ -16,6 +16,7 @@ from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
 from townsquare.publishing.ical import calendar_feed
 from townsquare.publishing.models import ScheduledPost
+from townsquare.publishing.reciprocity import reciprocity_weeks
 from townsquare.publishing.selectors import approval_queue, calendar_posts
 
 FEED_PAST = timedelta(days=90)
@@ -62,6 +63,8 @@ def calendar(request):
     if view == "month":
         days = [day for day in days if by_day[day]]
     can_approve = request.membership.can(Permission.PUBLISH)
+    # Give and ask for the 8 weeks up to the period shown (or up to now, for the current period).
+    reciprocity_until = min(timezone.now(), _utc_midnight(after, zone) - timedelta(microseconds=1))
     return render_local(
         request,
         "web/calendar.html",
@@ -78,6 +81,7 @@ def calendar(request):
             "can_draft": request.membership.can(Permission.DRAFT),
             "can_approve": can_approve,
             "awaiting": approval_queue(organisation=request.organisation).count() if can_approve else 0,
+            "reciprocity": reciprocity_weeks(organisation=request.organisation, now=reciprocity_until),
         },
     )
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from townsquare.inbox.figures import inbox_figures
 from townsquare.lookups import organisation_by_slug
+from townsquare.publishing.reciprocity import reciprocity_weeks
 from townsquare.publishing.selectors import publishing_stats
 
 
@@ -24,13 +25,17 @@ class Command(BaseCommand):
         inbox.add_argument("--since", type=_date, help="first public message on or after this day")
         inbox.add_argument("--until", type=_date, help="first public message on or before this day")
         publishing = sub.add_parser("publishing", help="drafts, awaiting approval, scheduled, published, failed")
-        for area in (inbox, publishing):
+        reciprocity = sub.add_parser("reciprocity", help="per week: engagement given to others vs asks made")
+        reciprocity.add_argument("--weeks", type=int, default=8, help="how many ISO weeks, newest first")
+        for area in (inbox, publishing, reciprocity):
             area.add_argument("--org", required=True)
             area.add_argument("--json", dest="as_json", action="store_true", help="one JSON object")
 
     def handle(self, *args, area: str, org: str, as_json: bool, **options):
         organisation = organisation_by_slug(org)
-        if area == "inbox":
+        if area == "reciprocity":
+            figures = {"weeks": [w.as_dict() for w in reciprocity_weeks(organisation=organisation, weeks=options["weeks"])]}
+        elif area == "inbox":
             figures = inbox_figures(organisation=organisation, since=options["since"], until=options["until"])
         else:
             figures = publishing_stats(organisation=organisation)
