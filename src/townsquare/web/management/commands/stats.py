@@ -34,7 +34,9 @@ class Command(BaseCommand):
     def handle(self, *args, area: str, org: str, as_json: bool, **options):
         organisation = organisation_by_slug(org)
         if area == "reciprocity":
-            figures = {"weeks": [w.as_dict() for w in reciprocity_weeks(organisation=organisation, weeks=options["weeks"])]}
+            figures = {
+                "weeks": [w.as_dict() for w in reciprocity_weeks(organisation=organisation, weeks=options["weeks"])]
+            }
         elif area == "inbox":
             figures = inbox_figures(organisation=organisation, since=options["since"], until=options["until"])
         else:
