@@ -9,6 +9,7 @@ from townsquare.web.views import (
     invitations,
     listening,
     posts,
+    saved_replies,
     scheduled_posts,
     sections,
     team,
@@ -26,6 +27,12 @@ org_patterns = [
     path("inbox/<int:conversation_id>/reply/", inbox.conversation_reply_view, name="conversation_reply"),
     path("inbox/<int:conversation_id>/typing/", inbox.conversation_typing, name="conversation_typing"),
     path("inbox/<int:conversation_id>/updates/", inbox.conversation_updates, name="conversation_updates"),
+    path("inbox/saved-replies/", saved_replies.saved_replies, name="saved_replies"),
+    path("inbox/saved-replies/new/", saved_replies.saved_reply_create, name="saved_reply_create"),
+    path("inbox/saved-replies/<int:saved_reply_id>/", saved_replies.saved_reply_edit, name="saved_reply"),
+    path(
+        "inbox/saved-replies/<int:saved_reply_id>/delete/", saved_replies.saved_reply_delete, name="saved_reply_delete"
+    ),
     path("listening/", listening.listening, name="listening"),
     path("listening/new/", listening.query_new, name="listening_new"),
     path("listening/check/", listening.query_check, name="listening_check"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from townsquare.inbox.models import Conversation, Priority, Status, Team
+from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
 from townsquare.inbox.selectors import (
     VIEWS,
     InboxFilters,
@@ -84,11 +85,18 @@ def _conversation(request, conversation_id: int) -> Conversation:
 @org_view()
 def conversation_detail(request, conversation_id: int):
     conversation = _conversation(request, conversation_id)
-    return _render_detail(request, conversation)
+    # Without JavaScript, picking a saved reply reloads the page with its text in the reply box.
+    picked = saved_replies_for(request.organisation).filter(pk=request.GET.get("saved_reply") or None).first()
+    draft = saved_reply_fill(reply=picked, conversation=conversation, agent=request.user) if picked else ""
+    return _render_detail(request, conversation, draft=draft)
 
 
 def _render_detail(request, conversation: Conversation, *, conflict=None, draft: str = "", status: int = 200):
     events = list(conversation_events(conversation=conversation))
+    saved = [
+        (reply, saved_reply_fill(reply=reply, conversation=conversation, agent=request.user))
+        for reply in saved_replies_for(request.organisation)
+    ]
     seen = request.POST.get("seen_event_id") if conflict else None
     return render(
         request,
@@ -108,6 +116,7 @@ def _render_detail(request, conversation: Conversation, *, conflict=None, draft:
             "can_reply": request.membership.can(Permission.PUBLISH),
             "conflict": conflict,
             "draft": draft,
+            "saved_replies": saved,
         },
         status=status,
     )
