@@ -22,6 +22,7 @@ org_patterns = [
     path("posts/export/", posts.post_export, name="post_export"),
     path("posts/<int:post_id>/label/", posts.post_label, name="post_label"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/bulk/", inbox.inbox_bulk, name="inbox_bulk"),
     path("inbox/<int:conversation_id>/", inbox.conversation_detail, name="conversation"),
     path("inbox/<int:conversation_id>/work/", inbox.conversation_work, name="conversation_work"),
     path("inbox/<int:conversation_id>/reply/", inbox.conversation_reply_view, name="conversation_reply"),

@@ -8,11 +8,13 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from townsquare.inbox.bulk import conversations_bulk_change
 from townsquare.inbox.models import Conversation, Priority, Status, Team
 from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
 from townsquare.inbox.selectors import (
@@ -65,9 +67,65 @@ def inbox(request):
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "members": _members(request.organisation),
+            "teams": Team.objects.filter(organisation=request.organisation),
+            "bulk_statuses": [(value, label) for value, label in Status.choices if value in BULK_STATUSES],
+            "can_work": request.membership.can(Permission.DRAFT),
             "query": query.urlencode(),
         },
     )
+
+
+# Snoozing needs a time per conversation, so it stays on the conversation page.
+BULK_STATUSES = (Status.OPEN, Status.PENDING, Status.RESOLVED)
+
+
+@org_view(Permission.DRAFT)
+@require_POST
+def inbox_bulk(request):
+    """Assign, change status or set priority of every selected conversation of the organisation."""
+    ids = [int(value) for value in request.POST.getlist("conversation") if value.isdigit()]
+    try:
+        change = _bulk_change(request, request.POST.get("action"))
+        changed = conversations_bulk_change(organisation=request.organisation, conversation_ids=ids, change=change)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        if changed:
+            messages.success(request, f"{changed} conversation{'s' if changed != 1 else ''} changed.")
+        else:
+            messages.error(request, "Select conversations first.")
+    return redirect(reverse("inbox", kwargs={"org_slug": request.organisation.slug}) + _query_string(request))
+
+
+def _bulk_change(request, action: str | None):
+    post, actor = request.POST, request.user
+    if action == "assign":
+        user = _members(request.organisation).filter(pk=post.get("assignee") or None).first()
+        team = Team.objects.filter(organisation=request.organisation, pk=post.get("team") or None).first()
+        return lambda conversation: conversation_assign(
+            conversation=conversation, actor=actor, assignee=user, team=team
+        )
+    if action == "status":
+        status = post.get("status", "")
+        if status not in BULK_STATUSES:
+            raise ValueError("choose open, pending or resolved")
+        return lambda conversation: conversation_set_status(conversation=conversation, actor=actor, status=status)
+    if action == "priority":
+        priority = post.get("priority", "")
+        if priority not in ("", *Priority.values):
+            raise ValueError("unknown priority")
+        return lambda conversation: conversation_set_priority(conversation=conversation, actor=actor, priority=priority)
+    raise ValueError("unknown action")
+
+
+def _query_string(request) -> str:
+    """Back to the list as the member filtered it (only the inbox's own filters are kept)."""
+    back = QueryDict(request.POST.get("back", ""))
+    kept = QueryDict(mutable=True)
+    for key in ("view", "status", "priority", "assignee"):
+        if back.get(key):
+            kept[key] = back[key]
+    return f"?{kept.urlencode()}" if kept else ""
 
 
 def _members(organisation):
