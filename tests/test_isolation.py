@@ -54,6 +54,7 @@ def other_org_objects(other_organisation, people):
         "member_id": member.id,
         "invitation_id": invitation.id,
         "conversation_id": conversation.id,
+        "contact_id": conversation.contact_id,
         "scheduled_post_id": scheduled.id,
         "query_id": query.id,
         "post_id": post.id,
