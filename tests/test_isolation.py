@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import make_channel, store_posts
 from tests.publishing.helpers import make_post
+from townsquare.inbox.models import SavedReply
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.models import PostStatus
@@ -47,14 +48,17 @@ def other_org_objects(other_organisation, people):
     conversation = other_organisation.conversations.get()
     scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
+    saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
     return {
         "channel_id": channel.id,
         "member_id": member.id,
         "invitation_id": invitation.id,
         "conversation_id": conversation.id,
+        "contact_id": conversation.contact_id,
         "scheduled_post_id": scheduled.id,
         "query_id": query.id,
         "post_id": post.id,
+        "saved_reply_id": saved_reply.id,
     }
 
 

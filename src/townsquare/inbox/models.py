@@ -169,3 +169,21 @@ class DraftMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} writing in {self.conversation_id}"
+
+
+class SavedReply(models.Model):
+    """A canned reply; its body may hold the placeholders of `inbox.saved_replies.PLACEHOLDERS`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -8,12 +8,15 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from townsquare.inbox.bulk import conversations_bulk_change
 from townsquare.inbox.models import Conversation, Priority, Status, Team
+from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
 from townsquare.inbox.selectors import (
     VIEWS,
     InboxFilters,
@@ -64,9 +67,65 @@ def inbox(request):
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "members": _members(request.organisation),
+            "teams": Team.objects.filter(organisation=request.organisation),
+            "bulk_statuses": [(value, label) for value, label in Status.choices if value in BULK_STATUSES],
+            "can_work": request.membership.can(Permission.DRAFT),
             "query": query.urlencode(),
         },
     )
+
+
+# Snoozing needs a time per conversation, so it stays on the conversation page.
+BULK_STATUSES = (Status.OPEN, Status.PENDING, Status.RESOLVED)
+
+
+@org_view(Permission.DRAFT)
+@require_POST
+def inbox_bulk(request):
+    """Assign, change status or set priority of every selected conversation of the organisation."""
+    ids = [int(value) for value in request.POST.getlist("conversation") if value.isdigit()]
+    try:
+        change = _bulk_change(request, request.POST.get("action"))
+        changed = conversations_bulk_change(organisation=request.organisation, conversation_ids=ids, change=change)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        if changed:
+            messages.success(request, f"{changed} conversation{'s' if changed != 1 else ''} changed.")
+        else:
+            messages.error(request, "Select conversations first.")
+    return redirect(reverse("inbox", kwargs={"org_slug": request.organisation.slug}) + _query_string(request))
+
+
+def _bulk_change(request, action: str | None):
+    post, actor = request.POST, request.user
+    if action == "assign":
+        user = _members(request.organisation).filter(pk=post.get("assignee") or None).first()
+        team = Team.objects.filter(organisation=request.organisation, pk=post.get("team") or None).first()
+        return lambda conversation: conversation_assign(
+            conversation=conversation, actor=actor, assignee=user, team=team
+        )
+    if action == "status":
+        status = post.get("status", "")
+        if status not in BULK_STATUSES:
+            raise ValueError("choose open, pending or resolved")
+        return lambda conversation: conversation_set_status(conversation=conversation, actor=actor, status=status)
+    if action == "priority":
+        priority = post.get("priority", "")
+        if priority not in ("", *Priority.values):
+            raise ValueError("unknown priority")
+        return lambda conversation: conversation_set_priority(conversation=conversation, actor=actor, priority=priority)
+    raise ValueError("unknown action")
+
+
+def _query_string(request) -> str:
+    """Back to the list as the member filtered it (only the inbox's own filters are kept)."""
+    back = QueryDict(request.POST.get("back", ""))
+    kept = QueryDict(mutable=True)
+    for key in ("view", "status", "priority", "assignee"):
+        if back.get(key):
+            kept[key] = back[key]
+    return f"?{kept.urlencode()}" if kept else ""
 
 
 def _members(organisation):
@@ -84,11 +143,18 @@ def _conversation(request, conversation_id: int) -> Conversation:
 @org_view()
 def conversation_detail(request, conversation_id: int):
     conversation = _conversation(request, conversation_id)
-    return _render_detail(request, conversation)
+    # Without JavaScript, picking a saved reply reloads the page with its text in the reply box.
+    picked = saved_replies_for(request.organisation).filter(pk=request.GET.get("saved_reply") or None).first()
+    draft = saved_reply_fill(reply=picked, conversation=conversation, agent=request.user) if picked else ""
+    return _render_detail(request, conversation, draft=draft)
 
 
 def _render_detail(request, conversation: Conversation, *, conflict=None, draft: str = "", status: int = 200):
     events = list(conversation_events(conversation=conversation))
+    saved = [
+        (reply, saved_reply_fill(reply=reply, conversation=conversation, agent=request.user))
+        for reply in saved_replies_for(request.organisation)
+    ]
     seen = request.POST.get("seen_event_id") if conflict else None
     return render(
         request,
@@ -108,6 +174,7 @@ def _render_detail(request, conversation: Conversation, *, conflict=None, draft:
             "can_reply": request.membership.can(Permission.PUBLISH),
             "conflict": conflict,
             "draft": draft,
+            "saved_replies": saved,
         },
         status=status,
     )
