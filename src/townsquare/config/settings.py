@@ -163,5 +163,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    # The Huey consumer attaches its own handler to "huey"; not propagating keeps each line printed once.
+    "loggers": {"huey": {"level": "WARNING", "propagate": False}},
 }
