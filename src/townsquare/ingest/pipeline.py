@@ -6,6 +6,8 @@ normalise (posts.normalise) -> de-duplicate and store, thread (posts.services) -
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from townsquare.inbox.routing import conversations_route
 from townsquare.labels.services import posts_enrich
 from townsquare.mentions.matching import mentions_match
@@ -15,9 +17,12 @@ from townsquare.posts.services import StoreResult, posts_store
 
 
 def ingest_records(*, organisation: Organisation, records: list[PostRecord], source: str) -> StoreResult:
-    result = posts_store(organisation=organisation, records=records, source=source)
-    # Before routing and matching: priority and `lang:` read the labels.
-    posts_enrich(posts=result.stored)
-    conversations_route(organisation=organisation, posts=result.stored)
-    mentions_match(organisation=organisation, posts=result.stored)
+    # One transaction: a post stored without its labels, conversation or mentions would never get them,
+    # since a retry sees it as a duplicate.
+    with transaction.atomic():
+        result = posts_store(organisation=organisation, records=records, source=source)
+        # Before routing and matching: priority and `lang:` read the labels.
+        posts_enrich(posts=result.stored)
+        conversations_route(organisation=organisation, posts=result.stored)
+        mentions_match(organisation=organisation, posts=result.stored)
     return result
