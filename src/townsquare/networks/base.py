@@ -9,7 +9,7 @@ or transient, with `retry_after` seconds when the network said how long to wait.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -45,6 +45,25 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class MediaItem:
+    """An image to attach to a post; `alt_text` describes it for people who cannot see it."""
+
+    data: bytes
+    mime_type: str
+    alt_text: str
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class AccountMetrics:
+    """The account's audience and each own post's engagement counts, read at one moment."""
+
+    followers: int | None
+    # external id -> {"likes": n, "shares": n, "replies": n, "views": n}; only the counts the network gives
+    posts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PublishResult:
     external_id: str
     url: str = ""
@@ -68,8 +87,24 @@ class Connector:
         text: str,
         idempotency_key: str,
         in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
     ) -> PublishResult:
         raise ConnectorError(f"{self.kind} cannot publish", permanent=True)
+
+    def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
+        raise ConnectorError(f"{self.kind} cannot like posts", permanent=True)
+
+    def share(self, *, channel, credentials: dict[str, str], external_id: str) -> PublishResult:
+        raise ConnectorError(f"{self.kind} cannot share posts", permanent=True)
+
+    def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
+        raise ConnectorError(f"{self.kind} cannot read metrics", permanent=True)
+
+
+def refuse_media(kind: str, media: Sequence[MediaItem]) -> None:
+    """For connectors that cannot attach images yet: say so rather than post without them."""
+    if media:
+        raise ConnectorError(f"{kind} cannot attach images yet", permanent=True)
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

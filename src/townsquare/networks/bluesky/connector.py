@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -33,9 +33,11 @@ from townsquare.networks.base import (
     Connector,
     ConnectorError,
     FetchResult,
+    MediaItem,
     PostGone,
     PublishResult,
     error_for_status,
+    refuse_media,
 )
 from townsquare.networks.bluesky.mapping import outgoing_facets, post_to_record
 from townsquare.posts.normalise import PostRecord, parse_datetime
@@ -97,7 +99,9 @@ class BlueskyConnector(Connector):
         text: str,
         idempotency_key: str,
         in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
     ) -> PublishResult:
+        refuse_media(self.kind, media)
         # Bluesky has no idempotency key: a publish retried after a lost answer can post twice.
         session = self._session(channel, credentials)
         reply_to = session.reply_ref(in_reply_to) if in_reply_to else None

@@ -6,7 +6,7 @@ just after it, oldest page first, so each page can be stored and the cursor move
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,9 +24,11 @@ from townsquare.networks.base import (
     Connector,
     ConnectorError,
     FetchResult,
+    MediaItem,
     PostGone,
     PublishResult,
     error_for_status,
+    refuse_media,
 )
 from townsquare.networks.mastodon.mapping import status_to_record
 
@@ -89,7 +91,9 @@ class MastodonConnector(Connector):
         text: str,
         idempotency_key: str,
         in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
     ) -> PublishResult:
+        refuse_media(self.kind, media)
         client, session = self._client(channel, credentials)
         with _errors(session, what=f"the Mastodon server {client.api_base_url}", gone="the post being replied to"):
             status = client.status_post(text, in_reply_to_id=in_reply_to or None, idempotency_key=idempotency_key)

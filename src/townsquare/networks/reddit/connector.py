@@ -7,7 +7,7 @@ The account is a script app's user: client id and secret and the user's password
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -20,9 +20,11 @@ from townsquare.networks.base import (
     Connector,
     ConnectorError,
     FetchResult,
+    MediaItem,
     PostGone,
     PublishResult,
     error_for_status,
+    refuse_media,
 )
 from townsquare.networks.reddit.mapping import comment_to_record
 
@@ -94,7 +96,9 @@ class RedditConnector(Connector):
         text: str,
         idempotency_key: str,
         in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
     ) -> PublishResult:
+        refuse_media(self.kind, media)
         if not in_reply_to:
             raise ConnectorError("Townsquare can only reply on Reddit (a new post needs a subreddit and a title)")
         reddit = self._client(channel, credentials)

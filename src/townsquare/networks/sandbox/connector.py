@@ -3,9 +3,10 @@ nothing to fetch; publishing goes through sandbox_publish."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from townsquare.networks.base import Connector, FetchResult, PublishResult
+from townsquare.networks.base import Connector, FetchResult, MediaItem, PublishResult, refuse_media
 from townsquare.networks.sandbox.services import sandbox_publish
 
 
@@ -24,6 +25,8 @@ class SandboxConnector(Connector):
         text: str,
         idempotency_key: str,
         in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
     ) -> PublishResult:
+        refuse_media(self.kind, media)
         post = sandbox_publish(channel=channel, text=text, in_reply_to=in_reply_to or "", reference=idempotency_key)
         return PublishResult(external_id=post.external_id, url=post.url)
