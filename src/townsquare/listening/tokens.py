@@ -116,7 +116,7 @@ class Post:
     __slots__ = (
         "id", "tokens", "tokset", "author", "lang", "network", "country", "followers",
         "_text", "_links", "_given_tags", "_given_mentions",
-        "_exact", "_positions", "_exact_positions", "_hashtags", "_mentions", "_domains",
+        "_exact", "_positions", "_exact_positions", "_pairs", "_spaced", "_hashtags", "_mentions", "_domains",
     )  # fmt: skip
 
     def __init__(
@@ -153,6 +153,8 @@ class Post:
         self._exact: tuple[str, ...] | None = None
         self._positions: dict[str, list[int]] | None = None
         self._exact_positions: dict[str, list[int]] | None = None
+        self._pairs: frozenset[tuple[str, str]] | None = None
+        self._spaced: str | None = None
         self._hashtags: frozenset[str] | None = None
         self._mentions: frozenset[str] | None = None
         self._domains: frozenset[str] | None = None
@@ -175,6 +177,22 @@ class Post:
         if self._exact_positions is None:
             self._exact_positions = _positions(self.exact)
         return self._exact_positions
+
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """The adjacent token pairs (what a two-word phrase needs)."""
+        if self._pairs is None:
+            tokens = self.tokens
+            self._pairs = frozenset(zip(tokens, tokens[1:], strict=False))
+        return self._pairs
+
+    @property
+    def spaced(self) -> str:
+        """The tokens joined by spaces with a space at each end: " flood warning " (tokens hold no
+        spaces), so that a wildcard is one substring or regex search."""
+        if self._spaced is None:
+            self._spaced = f" {' '.join(self.tokens)} "
+        return self._spaced
 
     def _find_tags(self) -> None:
         hashtags = {normalize_tag(t) for t in self._given_tags}
@@ -249,3 +267,8 @@ def prepare_post(data: Mapping[str, Any]) -> Post:
         country=str(country).strip().upper() if country else None,
         followers=int(followers) if followers is not None and followers != "" else None,
     )
+
+
+def prepare_posts(posts: Iterable[Post | Mapping[str, Any]]) -> list[Post]:
+    """`prepare_post` for each dict (prepared posts pass through), in order."""
+    return [p if isinstance(p, Post) else prepare_post(p) for p in posts]
