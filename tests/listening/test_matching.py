@@ -123,7 +123,7 @@ def test_matcher_agrees_with_reference(queries, raw_posts):
 
 @given(st.lists(queries, min_size=1, max_size=6), st.lists(posts(), min_size=1, max_size=4))
 def test_match_many_agrees_with_reference(queries, raw_posts):
-    # match_many tokenises the raw posts together; the answers must be those of each post alone.
+    # match_many over raw dicts (prepared one at a time) gives the answers of each post alone.
     m = Matcher()
     for i, q in enumerate(queries):
         m.add(i, q)

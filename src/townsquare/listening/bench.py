@@ -4,8 +4,10 @@
 
 Queries are drawn (seeded) from the word and bigram frequencies of the real posts in the shared data
 folder, using only operators FTS5 also has, so both engines must return the same (post, query) pairs.
-Both run in this one process, on one core. FTS5's time includes indexing the batch; each engine is
-timed --repeat times and the best run is kept.
+Both run in this one process, on one core. FTS5's time includes indexing the batch, the matcher's
+includes preparing (tokenising) the posts; each engine is timed --repeat times and the best run is
+kept. The matcher gets the document frequencies of the corpus posts outside the batch, as a deployed
+matcher gets them from the organisation's stored posts, to pick each query's rarest anchor.
 """
 
 from __future__ import annotations

@@ -142,6 +142,19 @@ def compile_instances(node: Node) -> Instances:
 
 
 def _near_check(node: Near) -> Check:
+    positional = _near_positions_check(node)
+    # The tokens every operand needs (terms, phrases): one set test before any position is read.
+    needed = frozenset(t for o in node.operands if isinstance(o, Term | Phrase) for t in _tokens_of(o))
+    if not needed:
+        return positional
+    return lambda post: needed <= post.tokset and positional(post)
+
+
+def _tokens_of(node: Term | Phrase) -> tuple[str, ...]:
+    return (node.token,) if isinstance(node, Term) else node.tokens
+
+
+def _near_positions_check(node: Near) -> Check:
     parts = tuple(compile_instances(o) for o in node.operands)
     distance = node.distance
 

@@ -18,7 +18,7 @@ from typing import Any
 from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard, requires_something
 from .compile import Check, compile_query
 from .parser import parse
-from .tokens import Post, fold, prepare_post, prepare_posts, tokenize
+from .tokens import Post, fold, prepare_post, tokenize
 
 PREFIX_MAX = 3  # wildcard buckets use at most this many leading characters
 # The three indexes a key can live in: a post's distinct tokens, its adjacent word pairs, and the rest
@@ -150,9 +150,10 @@ class _Slot:
     token that rules them out), or a compiled check. The first three are answered for all their queries
     at once with set operations."""
 
-    __slots__ = ("proven", "requiring", "unless_any", "unless", "checks")
+    __slots__ = ("proven", "requiring", "unless_any", "unless", "checks", "only_proven")
 
     def __init__(self) -> None:
+        self.only_proven = True  # the common case, answered with one set union
         self.proven: set[Any] = set()
         self.requiring: dict[str, set[Any]] = {}
         self.unless_any: set[Any] = set()
@@ -169,6 +170,7 @@ class _Slot:
             self.unless.setdefault(rest.child.token, set()).add(query_id)
         else:
             self.checks[query_id] = compile_query(rest)
+        self.only_proven = rest is None and self.only_proven
 
     def remove(self, query_id: Any, rest: Node | None) -> bool:
         """Forget a query; whether the slot is now empty."""
@@ -180,7 +182,8 @@ class _Slot:
                 table[key].discard(query_id)
                 if not table[key]:
                     del table[key]
-        return not (self.proven or self.requiring or self.unless_any or self.checks)
+        self.only_proven = not (self.requiring or self.unless_any or self.checks)
+        return self.only_proven and not self.proven
 
     def matches(self, post: Post, out: set[Any]) -> None:
         """Add to `out` the ids of this slot's queries that `post` (which has the key) matches."""
@@ -313,10 +316,14 @@ class Matcher:
             hits.extend(slot for slot in map(others.get, self._other_keys(post)) if slot is not None)
         out: set[Any] = set()
         for slot in hits:
-            slot.matches(post, out)
+            if slot.only_proven:
+                out |= slot.proven
+            else:
+                slot.matches(post, out)
         return out
 
     def match_many(self, posts: Iterable[Post | Mapping[str, Any]]) -> list[set[Any]]:
-        """`match` for each post, in order; the posts' texts are tokenised together (`prepare_posts`)."""
+        """`match` for each post, in order. Each post is prepared, matched and let go in turn: holding a
+        whole batch of prepared posts costs more (memory, garbage-collector passes) than it saves."""
         match = self.match
-        return [match(p) for p in prepare_posts(posts)]
+        return [match(p) for p in posts]
