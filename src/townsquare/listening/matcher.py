@@ -309,9 +309,9 @@ class Matcher:
             post = prepare_post(post)
         tokens, pairs, others = self._slots
         # The post's keys meet the index in C: distinct tokens (and word pairs) & stored keys.
-        hits = [tokens[k] for k in post.tokset & tokens.keys()]
+        hits = list(map(tokens.__getitem__, post.tokset & tokens.keys()))
         if pairs:
-            hits.extend(pairs[k] for k in post.pairs & pairs.keys())
+            hits.extend(map(pairs.__getitem__, post.pairs & pairs.keys()))
         if others:
             hits.extend(slot for slot in map(others.get, self._other_keys(post)) if slot is not None)
         out: set[Any] = set()
