@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import store_posts
 from townsquare.mentions.matching import matcher_forget_all
@@ -134,3 +138,36 @@ def test_suggestions_are_offered_not_created_and_accepted_with_one_click(client_
     assert list(ListeningQuery.objects.values_list("text", flat=True)) == ["@northfieldcc"]
     page = client.get(reverse("listening", kwargs={"org_slug": organisation.slug})).content.decode()
     assert "Suggested" in page and 'value="@northfieldcc"' not in page
+
+
+def test_stream_volume_counts_mentions_per_day_in_the_organisations_time_zone(client_for, organisation):
+    # Auckland is 12-13 hours ahead of UTC, so a post late in a UTC day counts on the next local day.
+    organisation.time_zone = "Pacific/Auckland"
+    organisation.save()
+    zone = ZoneInfo(organisation.time_zone)
+    today = timezone.now().astimezone(zone).date()
+
+    def at(days_ago: int, hour: int) -> str:
+        return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=zone).isoformat()
+
+    query = query_create(organisation=organisation, name="Bins", text="bins")
+    store_posts(
+        organisation,
+        {"id": "1", "text": "bins today", "created_at": at(0, 0)},
+        {"id": "2", "text": "bins today again", "created_at": at(0, 0)},
+        {"id": "3", "text": "bins two days ago", "created_at": at(2, 23)},
+        {"id": "4", "text": "bins thirteen days ago", "created_at": at(13, 12)},
+        {"id": "5", "text": "bins twenty days ago", "created_at": at(20, 12)},  # only in the 30-day view
+        {"id": "6", "text": "nothing about it", "created_at": at(0, 1)},  # not a mention
+    )
+    client = client_for("viewer")
+    url = reverse("listening_query", kwargs={"org_slug": organisation.slug, "query_id": query.id})
+    volume = client.get(url).context["volume"]
+    assert len(volume) == 14 and volume[-1][0] == today
+    assert {day: n for day, n in volume if n} == {
+        today: 2,
+        today - timedelta(days=2): 1,
+        today - timedelta(days=13): 1,
+    }
+    month = dict(client.get(url + "?days=30").context["volume"])
+    assert len(month) == 30 and month[today - timedelta(days=20)] == 1 and sum(month.values()) == 5
