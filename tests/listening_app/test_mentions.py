@@ -171,3 +171,34 @@ def test_stream_volume_counts_mentions_per_day_in_the_organisations_time_zone(cl
     }
     month = dict(client.get(url + "?days=30").context["volume"])
     assert len(month) == 30 and month[today - timedelta(days=20)] == 1 and sum(month.values()) == 5
+
+
+def test_mention_streams_poll_for_new_mentions_that_pass_the_filters(client_for, organisation):
+    bins = query_create(organisation=organisation, name="Bins", text="bins")
+    query_create(organisation=organisation, name="Parks", text="parks")
+    store_posts(organisation, {"id": "1", "text": "bins old", "lang": "en"})
+    client = client_for("viewer")
+    slug = organisation.slug
+    stream = reverse("listening_query", kwargs={"org_slug": slug, "query_id": bins.id})
+    page = client.get(stream + "?lang=en").content.decode()
+    newest = Mention.objects.get(post__external_id="1").id
+    updates = reverse("listening_query_updates", kwargs={"org_slug": slug, "query_id": bins.id})
+    assert f'hx-get="{updates}?lang=en&amp;after={newest}"' in page and 'id="mention-list"' in page
+
+    store_posts(
+        organisation,
+        {"id": "2", "text": "bins new", "lang": "en"},
+        {"id": "3", "text": "bins in welsh", "lang": "cy"},  # filtered out
+        {"id": "4", "text": "parks new", "lang": "en"},  # another query
+    )
+    polled = client.get(f"{updates}?lang=en&after={newest}").content.decode()
+    assert "bins new" in polled and "bins in welsh" not in polled and "parks new" not in polled
+    assert 'hx-swap-oob="afterbegin:#mention-list"' in polled and "1 new mention found just now" in polled
+    latest = Mention.objects.get(post__external_id="2").id
+    assert f"after={latest}" in polled
+    assert "new mention" not in client.get(f"{updates}?lang=en&after={latest}").content.decode()
+
+    everything = reverse("listening_mentions_updates", kwargs={"org_slug": slug})
+    polled_all = client.get(f"{everything}?after={newest}").content.decode()
+    assert "bins new" in polled_all and "parks new" in polled_all and "Found by" in polled_all
+    assert "bins old" in client.get(f"{everything}?after=nonsense").content.decode()  # unreadable: from the start
