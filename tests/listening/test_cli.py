@@ -1,14 +1,9 @@
-import contextlib
 import io
 import json
 import subprocess
 import sys
 
-import pytest
-
 from townsquare.listening.cli import main, run_match
-
-from .batching import always_batch
 
 
 def _files(tmp_path):
@@ -27,12 +22,10 @@ def _files(tmp_path):
     return queries, posts
 
 
-@pytest.mark.parametrize("batch", [True, False])  # both matching paths
-def test_run_match_writes_pairs_and_reports_bad_queries(tmp_path, batch):
+def test_run_match_writes_pairs_and_reports_bad_queries(tmp_path):
     queries, posts = _files(tmp_path)
     out, err = io.StringIO(), io.StringIO()
-    with always_batch() if batch else contextlib.nullcontext():
-        code = run_match(str(queries), str(posts), out, err)
+    code = run_match(str(queries), str(posts), out, err)
     assert out.getvalue() == "p1\tq1\np1\tq2\np2\tq1\np3\tq3\n"
     assert err.getvalue() == "query bad: column 12: NEAR/ needs a number, as in NEAR/5\n"
     assert code == 1

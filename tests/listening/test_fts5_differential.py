@@ -11,12 +11,10 @@ from hypothesis import strategies as st
 
 from townsquare.listening.ast import And, Near, Not, Or, Phrase, Term, Wildcard, requires_something
 from townsquare.listening.fts5 import Fts5Batch, fts5_available, to_fts5
-from townsquare.listening.matcher import Matcher
+from townsquare.listening.matcher import Matcher, document_frequency
 from townsquare.listening.parser import parse
 from townsquare.listening.reference import evaluate
 from townsquare.listening.tokens import prepare_post, tokenize
-
-from .batching import always_batch
 
 pytestmark = pytest.mark.skipif(not fts5_available(), reason="this Python's sqlite3 has no FTS5")
 
@@ -70,12 +68,14 @@ def test_generated_queries_match_fts5_on_real_posts(fts5_texts):
     queries = {i: maker.query() for i in range(400)}
     fts = Fts5Batch(fts5_texts)
     expected = _fts5_pairs(fts, queries)
-    matcher = Matcher()
-    for qid, text in queries.items():
-        matcher.add(qid, text)
     posts = [prepare_post({"id": i, "text": t}) for i, t in enumerate(fts5_texts)]
-    batch = matcher.match_many(posts)
-    assert {(i, q) for i, qids in enumerate(batch) for q in qids} == expected
+    # With the real posts' document frequencies (anchors by selectivity) and without (static estimate).
+    with_statistics = Matcher(document_frequency(fts5_texts), len(fts5_texts))
+    for matcher in (Matcher(), with_statistics):
+        for qid, text in queries.items():
+            matcher.add(qid, text)
+        batch = matcher.match_many({"id": i, "text": t} for i, t in enumerate(fts5_texts))
+        assert {(i, q) for i, qids in enumerate(batch) for q in qids} == expected
     assert len(expected) > 1000  # the queries do match things
     # The per-post path over a slice, and the reference evaluator for a few queries.
     for post in posts[:300]:
@@ -122,8 +122,7 @@ def test_small_texts_match_fts5(texts, trees):
     for i, tree in enumerate(trees):
         matcher.add(i, tree)
     posts = [prepare_post({"id": i, "text": t}) for i, t in enumerate(texts)]
-    with always_batch():
-        batch = matcher.match_many(posts)
+    batch = matcher.match_many([{"id": i, "text": t} for i, t in enumerate(texts)])
     for i, tree in enumerate(trees):
         expected = set(fts.match(to_fts5(tree)))
         assert {p.id for p in posts if i in matcher.match(p)} == expected, to_fts5(tree)

@@ -1,5 +1,5 @@
 """The contract's meaning of each operator, checked on the reference evaluator, the compiled checks,
-the per-post matcher and the batch matcher alike."""
+the matcher (with and without term statistics) and `match_many` alike."""
 
 import pytest
 from hypothesis import given
@@ -12,8 +12,7 @@ from townsquare.listening.parser import parse
 from townsquare.listening.reference import evaluate
 from townsquare.listening.tokens import prepare_post
 
-from .batching import always_batch
-from .strategies import posts, queries, trees
+from .strategies import FOLDED, posts, queries, trees
 
 CASES = [
     ("flood", "Flood warning", True),
@@ -64,8 +63,7 @@ def test_operator_meaning(query, text, expected):
     m = Matcher()
     m.add("q", tree)
     assert (m.match(post) == {"q"}) is expected
-    with always_batch():
-        assert (m.match_many([prepare_post({"id": 1, "text": text})]) == [{"q"}]) is expected
+    assert (m.match_many([{"id": 1, "text": text}]) == [{"q"}]) is expected
 
 
 @pytest.mark.parametrize(
@@ -124,14 +122,29 @@ def test_matcher_agrees_with_reference(queries, raw_posts):
 
 
 @given(st.lists(queries, min_size=1, max_size=6), st.lists(posts(), min_size=1, max_size=4))
-def test_batch_agrees_with_reference(queries, raw_posts):
+def test_match_many_agrees_with_reference(queries, raw_posts):
+    # match_many over raw dicts (prepared one at a time) gives the answers of each post alone.
     m = Matcher()
+    for i, q in enumerate(queries):
+        m.add(i, q)
+    expected = [{i for i, q in enumerate(queries) if evaluate(q, prepare_post(p))} for p in raw_posts]
+    assert m.match_many(raw_posts) == expected
+
+
+@given(
+    st.lists(queries, min_size=1, max_size=6),
+    st.lists(posts(), min_size=1, max_size=4),
+    st.dictionaries(st.sampled_from(FOLDED), st.integers(0, 100)),
+)
+def test_matcher_with_term_statistics_agrees_with_reference(queries, raw_posts, frequency):
+    # Statistics change which anchor each query gets (and so which part is left to verify), never the
+    # answer.
+    m = Matcher(frequency, 100)
     for i, q in enumerate(queries):
         m.add(i, q)
     prepared = [prepare_post(p) for p in raw_posts]
     expected = [{i for i, q in enumerate(queries) if evaluate(q, p)} for p in prepared]
-    with always_batch():
-        assert m.match_many(prepared) == expected
+    assert [m.match(p) for p in prepared] == expected
 
 
 @given(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import store_posts
 from townsquare.mentions.matching import matcher_forget_all
@@ -134,3 +138,67 @@ def test_suggestions_are_offered_not_created_and_accepted_with_one_click(client_
     assert list(ListeningQuery.objects.values_list("text", flat=True)) == ["@northfieldcc"]
     page = client.get(reverse("listening", kwargs={"org_slug": organisation.slug})).content.decode()
     assert "Suggested" in page and 'value="@northfieldcc"' not in page
+
+
+def test_stream_volume_counts_mentions_per_day_in_the_organisations_time_zone(client_for, organisation):
+    # Auckland is 12-13 hours ahead of UTC, so a post late in a UTC day counts on the next local day.
+    organisation.time_zone = "Pacific/Auckland"
+    organisation.save()
+    zone = ZoneInfo(organisation.time_zone)
+    today = timezone.now().astimezone(zone).date()
+
+    def at(days_ago: int, hour: int) -> str:
+        return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=zone).isoformat()
+
+    query = query_create(organisation=organisation, name="Bins", text="bins")
+    store_posts(
+        organisation,
+        {"id": "1", "text": "bins today", "created_at": at(0, 0)},
+        {"id": "2", "text": "bins today again", "created_at": at(0, 0)},
+        {"id": "3", "text": "bins two days ago", "created_at": at(2, 23)},
+        {"id": "4", "text": "bins thirteen days ago", "created_at": at(13, 12)},
+        {"id": "5", "text": "bins twenty days ago", "created_at": at(20, 12)},  # only in the 30-day view
+        {"id": "6", "text": "nothing about it", "created_at": at(0, 1)},  # not a mention
+    )
+    client = client_for("viewer")
+    url = reverse("listening_query", kwargs={"org_slug": organisation.slug, "query_id": query.id})
+    volume = client.get(url).context["volume"]
+    assert len(volume) == 14 and volume[-1][0] == today
+    assert {day: n for day, n in volume if n} == {
+        today: 2,
+        today - timedelta(days=2): 1,
+        today - timedelta(days=13): 1,
+    }
+    month = dict(client.get(url + "?days=30").context["volume"])
+    assert len(month) == 30 and month[today - timedelta(days=20)] == 1 and sum(month.values()) == 5
+
+
+def test_mention_streams_poll_for_new_mentions_that_pass_the_filters(client_for, organisation):
+    bins = query_create(organisation=organisation, name="Bins", text="bins")
+    query_create(organisation=organisation, name="Parks", text="parks")
+    store_posts(organisation, {"id": "1", "text": "bins old", "lang": "en"})
+    client = client_for("viewer")
+    slug = organisation.slug
+    stream = reverse("listening_query", kwargs={"org_slug": slug, "query_id": bins.id})
+    page = client.get(stream + "?lang=en").content.decode()
+    newest = Mention.objects.get(post__external_id="1").id
+    updates = reverse("listening_query_updates", kwargs={"org_slug": slug, "query_id": bins.id})
+    assert f'hx-get="{updates}?lang=en&amp;after={newest}"' in page and 'id="mention-list"' in page
+
+    store_posts(
+        organisation,
+        {"id": "2", "text": "bins new", "lang": "en"},
+        {"id": "3", "text": "bins in welsh", "lang": "cy"},  # filtered out
+        {"id": "4", "text": "parks new", "lang": "en"},  # another query
+    )
+    polled = client.get(f"{updates}?lang=en&after={newest}").content.decode()
+    assert "bins new" in polled and "bins in welsh" not in polled and "parks new" not in polled
+    assert 'hx-swap-oob="afterbegin:#mention-list"' in polled and "1 new mention found just now" in polled
+    latest = Mention.objects.get(post__external_id="2").id
+    assert f"after={latest}" in polled
+    assert "new mention" not in client.get(f"{updates}?lang=en&after={latest}").content.decode()
+
+    everything = reverse("listening_mentions_updates", kwargs={"org_slug": slug})
+    polled_all = client.get(f"{everything}?after={newest}").content.decode()
+    assert "bins new" in polled_all and "parks new" in polled_all and "Found by" in polled_all
+    assert "bins old" in client.get(f"{everything}?after=nonsense").content.decode()  # unreadable: from the start

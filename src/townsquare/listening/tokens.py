@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,55 +107,89 @@ def _split(text: str) -> tuple[list[str], list[str]]:
 
 
 class Post:
-    """A post as the matcher sees it; build it with `prepare_post`.
+    """A post as the matcher sees it: `Post(data)` or `prepare_post(data)` from a dict with `id`, `text`,
+    and optionally `title`, `author` (a handle, or a dict with `handle`, `followers`, `country`), `lang`,
+    `network`, `hashtags`, `mentions`, `links`, `country`, `followers`.
 
-    Tokens and their set are made at once; everything else (written-case tokens, position maps, tags,
-    mentions, link domains) on first use, since most posts are settled by a few set lookups.
+    Only the folded tokens and their set are made at once; everything else (written-case tokens,
+    positions, word pairs, tags, mentions, link domains, the author and attribute fields) on first use,
+    since most posts are settled by a few set lookups. The dict is read lazily: do not change it after.
     """
 
     __slots__ = (
-        "id", "tokens", "tokset", "author", "lang", "network", "country", "followers",
-        "_text", "_links", "_given_tags", "_given_mentions",
-        "_exact", "_positions", "_exact_positions", "_hashtags", "_mentions", "_domains",
+        "id", "tokens", "tokset", "_data", "_text", "_links", "_fields",
+        "_exact", "_positions", "_exact_positions", "_pairs", "_spaced", "_hashtags", "_mentions", "_domains",
     )  # fmt: skip
 
-    def __init__(
-        self,
-        id: Any,
-        text: str,
-        links: Sequence[str] = (),
-        hashtags: Iterable[str] = (),
-        mentions: Iterable[str] = (),
-        author: str | None = None,
-        lang: str | None = None,
-        network: str | None = None,
-        country: str | None = None,
-        followers: int | None = None,
-    ) -> None:
-        """`text` is the searchable text without links; `links` are the post's URLs (from the text and
-        from the network's data); `hashtags` and `mentions` are those the network gives beside the
-        text; the other fields are normalised (see `prepare_post`)."""
-        self.id = id
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.id = data.get("id")
+        self._data = data
+        title = data.get("title")
+        text = data.get("text") or ""
+        if title:
+            text = f"{title}\n{text}"
+        # Links are not searchable words; they are kept for `links:`.
+        self._links = LINK_RE.findall(text) if "://" in text else ()
+        if self._links:
+            text = LINK_RE.sub(" ", text)
         self._text = text
         # Folded tokens in order; lower-casing ASCII text first gives the same tokens, faster.
         self.tokens: tuple[str, ...] = (
             tuple(ASCII_TOKEN_RE.findall(text.lower())) if text.isascii() else tuple(_split(text)[0])
         )
         self.tokset = frozenset(self.tokens)
-        self.author = author
-        self.lang = lang
-        self.network = network
-        self.country = country
-        self.followers = followers
-        self._links = links
-        self._given_tags = hashtags
-        self._given_mentions = mentions
+        self._fields: tuple[str | None, str | None, str | None, str | None, int | None] | None = None
         self._exact: tuple[str, ...] | None = None
         self._positions: dict[str, list[int]] | None = None
         self._exact_positions: dict[str, list[int]] | None = None
+        self._pairs: frozenset[tuple[str, str]] | None = None
+        self._spaced: str | None = None
         self._hashtags: frozenset[str] | None = None
         self._mentions: frozenset[str] | None = None
         self._domains: frozenset[str] | None = None
+
+    def _read_fields(self) -> tuple[str | None, str | None, str | None, str | None, int | None]:
+        """(author, lang, network, country, followers), normalised."""
+        if self._fields is None:
+            data = self._data
+            author = data.get("author")
+            followers = data.get("followers")
+            country = data.get("country")
+            handle: str | None = None
+            if isinstance(author, Mapping):
+                handle = author.get("handle")
+                followers = author.get("followers", followers)
+                country = country or author.get("country")
+            elif author:
+                handle = str(author)
+            self._fields = (
+                normalize_handle(handle) if handle else None,
+                _lower_or_none(data.get("lang")),
+                _lower_or_none(data.get("network")),
+                str(country).strip().upper() if country else None,
+                int(followers) if followers is not None and followers != "" else None,
+            )
+        return self._fields
+
+    @property
+    def author(self) -> str | None:
+        return self._read_fields()[0]
+
+    @property
+    def lang(self) -> str | None:
+        return self._read_fields()[1]
+
+    @property
+    def network(self) -> str | None:
+        return self._read_fields()[2]
+
+    @property
+    def country(self) -> str | None:
+        return self._read_fields()[3]
+
+    @property
+    def followers(self) -> int | None:
+        return self._read_fields()[4]
 
     @property
     def exact(self) -> tuple[str, ...]:
@@ -176,9 +210,25 @@ class Post:
             self._exact_positions = _positions(self.exact)
         return self._exact_positions
 
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """The adjacent token pairs (what a two-word phrase needs)."""
+        if self._pairs is None:
+            tokens = self.tokens
+            self._pairs = frozenset(zip(tokens, tokens[1:], strict=False))
+        return self._pairs
+
+    @property
+    def spaced(self) -> str:
+        """The tokens joined by spaces with a space at each end: " flood warning " (tokens hold no
+        spaces), so that a wildcard is one substring or regex search."""
+        if self._spaced is None:
+            self._spaced = f" {' '.join(self.tokens)} "
+        return self._spaced
+
     def _find_tags(self) -> None:
-        hashtags = {normalize_tag(t) for t in self._given_tags}
-        mentions = {normalize_handle(m) for m in self._given_mentions}
+        hashtags = {normalize_tag(t) for t in self._data.get("hashtags") or ()}
+        mentions = {normalize_handle(m) for m in self._data.get("mentions") or ()}
         text = self._text
         if "#" in text or "@" in text:
             for m in TAG_RE.finditer(text):
@@ -204,7 +254,8 @@ class Post:
     def domains(self) -> frozenset[str]:
         """Every linked host and each of its parent domains."""
         if self._domains is None:
-            self._domains = link_domains(self._links)
+            # Links in the text and those the network gives as data.
+            self._domains = link_domains([*self._links, *(self._data.get("links") or ())])
         return self._domains
 
     def __repr__(self) -> str:
@@ -218,34 +269,5 @@ def _lower_or_none(value: Any) -> str | None:
 
 
 def prepare_post(data: Mapping[str, Any]) -> Post:
-    """Build a `Post` from a dict: `id`, `text`, and optionally `title`, `author` (a handle, or a dict with
-    `handle`, `followers`, `country`), `lang`, `network`, `hashtags`, `mentions`, `links`, `country`,
-    `followers`."""
-    title = data.get("title") or ""
-    text = data.get("text") or ""
-    searchable = f"{title}\n{text}" if title else text
-    links = LINK_RE.findall(searchable) if "://" in searchable else []
-    stripped = strip_links(searchable) if links else searchable
-    links.extend(data.get("links") or ())
-    author = data.get("author")
-    followers = data.get("followers")
-    country = data.get("country")
-    handle: str | None = None
-    if isinstance(author, Mapping):
-        handle = author.get("handle")
-        followers = author.get("followers", followers)
-        country = country or author.get("country")
-    elif author:
-        handle = str(author)
-    return Post(
-        data.get("id"),
-        stripped,
-        links=links,
-        hashtags=data.get("hashtags") or (),
-        mentions=data.get("mentions") or (),
-        author=normalize_handle(handle) if handle else None,
-        lang=_lower_or_none(data.get("lang")),
-        network=_lower_or_none(data.get("network")),
-        country=str(country).strip().upper() if country else None,
-        followers=int(followers) if followers is not None and followers != "" else None,
-    )
+    """The `Post` of a dict (see `Post`)."""
+    return Post(data)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from townsquare.listening import QueryError, parse, to_text
@@ -134,24 +136,38 @@ def suggestion_accept(request):
     return redirect("listening", org_slug=request.organisation.slug)
 
 
-def _stream(request, query: ListeningQuery | None):
+def _filters(request) -> tuple[MentionFilterForm, MentionFilters]:
     form = MentionFilterForm(request.GET or None)
-    filters = MentionFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = MentionFilters(
+        return form, MentionFilters(
             network=data["network"],
             language=data["lang"],
             since=data["since"],
             until=data["until"],
             sentiment=data["sentiment"],
         )
+    return form, MentionFilters()
+
+
+def _updates_url(request, query: ListeningQuery | None) -> str:
+    slug = request.organisation.slug
+    if query is None:
+        return reverse("listening_mentions_updates", kwargs={"org_slug": slug})
+    return reverse("listening_query_updates", kwargs={"org_slug": slug, "query_id": query.id})
+
+
+def _stream(request, query: ListeningQuery | None):
+    form, filters = _filters(request)
     organisation = request.organisation
     mentions = mention_list(organisation=organisation, query=query, filters=filters)
     days = 30 if request.GET.get("days") == "30" else 14
     volume = mention_volume(mentions=mentions, organisation=organisation, days=days)
     query_string = request.GET.copy()
     query_string.pop("page", None)
+    page = Paginator(mentions, PAGE_SIZE).get_page(request.GET.get("page"))
+    updates = query_string.copy()
+    updates["after"] = mentions.aggregate(newest=Max("id"))["newest"] or 0
     return render(
         request,
         "web/listening_stream.html",
@@ -159,14 +175,30 @@ def _stream(request, query: ListeningQuery | None):
             "query": query,
             "form": form,
             "show_sentiment": bool(filters.sentiment) or sentiments_present(organisation=organisation),
-            "page": Paginator(mentions, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page,
             "volume": volume,
             "volume_max": max([n for _, n in volume], default=0) or 1,
             "days": days,
             "query_string": query_string.urlencode(),
+            # New mentions are polled for and put at the top, as on the post list; only on the first page.
+            "live": page.number == 1,
+            "updates_url": f"{_updates_url(request, query)}?{updates.urlencode()}",
             "can_edit": request.membership.can(Permission.PUBLISH),
         },
     )
+
+
+def _updates(request, query: ListeningQuery | None):
+    """Polled by a mention stream: the mentions stored after `after` (a mention id) that pass the filters."""
+    _, filters = _filters(request)
+    after = request.GET.get("after", "")
+    after_id = int(after) if after.isdigit() else 0
+    mentions = mention_list(organisation=request.organisation, query=query, filters=filters)
+    new = list(mentions.filter(id__gt=after_id).order_by("-id")[:PAGE_SIZE])
+    updates = request.GET.copy()
+    updates["after"] = max([m.id for m in new], default=after_id)
+    context = {"mentions": new, "query": query, "updates_url": f"{_updates_url(request, query)}?{updates.urlencode()}"}
+    return render(request, "web/_mention_updates.html", context)
 
 
 @org_view()
@@ -177,3 +209,13 @@ def query_detail(request, query_id: int):
 @org_view()
 def mention_stream(request):
     return _stream(request, None)
+
+
+@org_view()
+def query_updates(request, query_id: int):
+    return _updates(request, _query(request, query_id))
+
+
+@org_view()
+def mention_updates(request):
+    return _updates(request, None)
