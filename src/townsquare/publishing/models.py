@@ -85,6 +85,26 @@ class PublishAttempt(models.Model):
         return f"attempt {self.number} of {self.post_id}: {self.outcome}"
 
 
+class PostMedia(models.Model):
+    """An image attached to a scheduled post, with its alt text. The file lives under MEDIA_ROOT at `path`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="media")
+    path = models.CharField(max_length=200, unique=True)  # "<organisation id>/<random hex>.<ext>"
+    mime_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    filename = models.CharField(max_length=200, blank=True, default="")
+    alt_text = models.TextField(blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"image {self.position + 1} of {self.post_id} ({self.filename or self.path})"
+
+
 class PublishingPolicy(models.Model):
     """An organisation's social media policy, as the policy check applies it (publishing.policy)."""
 
@@ -98,6 +118,7 @@ class PublishingPolicy(models.Model):
     personal_data = models.CharField(max_length=5, choices=Action.choices, default=Action.BLOCK)
     words = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
     links = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+    alt_text = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
 
     def __str__(self) -> str:
         return f"Publishing policy of {self.organisation}"

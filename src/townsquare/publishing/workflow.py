@@ -12,7 +12,7 @@ from django.db import transaction
 from townsquare.orgs.models import Membership
 from townsquare.orgs.roles import Permission
 from townsquare.publishing.models import PostStatus, PublishingPolicy, ScheduledPost
-from townsquare.publishing.policy import BLOCK, Finding, Policy, policy_check
+from townsquare.publishing.policy import BLOCK, Finding, Image, Policy, policy_check
 
 
 def policy_for(*, organisation) -> Policy:
@@ -22,12 +22,20 @@ def policy_for(*, organisation) -> Policy:
     return Policy(
         words_to_avoid=tuple(stored.words_to_avoid),
         allowed_domains=tuple(stored.allowed_domains),
-        actions={"personal_data": stored.personal_data, "word_to_avoid": stored.words, "link": stored.links},
+        actions={
+            "personal_data": stored.personal_data,
+            "word_to_avoid": stored.words,
+            "link": stored.links,
+            "alt_text": stored.alt_text,
+        },
     )
 
 
 def scheduled_post_check(*, post: ScheduledPost) -> list[Finding]:
-    return policy_check(text=post.text, policy=policy_for(organisation=post.organisation))
+    images = [
+        Image(name=item.filename or f"image {item.position + 1}", alt_text=item.alt_text) for item in post.media.all()
+    ]
+    return policy_check(text=post.text, policy=policy_for(organisation=post.organisation), images=images)
 
 
 def _require(*, post: ScheduledPost, actor, permission: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.media import EDITABLE, MAX_ALT_TEXT, MAX_IMAGES
 from townsquare.publishing.models import PostStatus, ScheduledPost
 from townsquare.publishing.selectors import approval_queue
 from townsquare.publishing.workflow import (
@@ -46,12 +48,20 @@ def scheduled_post(request, scheduled_post_id: int):
     membership = request.membership
     may_submit = membership.can(Permission.PUBLISH) or post.author_id == request.user.id
     under_review = post.status in (PostStatus.DRAFT, PostStatus.SUBMITTED)
+    may_edit = membership.can(Permission.PUBLISH) or (
+        post.author_id == request.user.id and membership.can(Permission.DRAFT)
+    )
     return render_local(
         request,
         "web/scheduled_post.html",
         {
             "post": post,
             "attempts": post.publish_attempts.all(),
+            "media": list(post.media.all()),
+            "can_edit_media": post.status in EDITABLE and may_edit,
+            "max_images": MAX_IMAGES,
+            "max_alt_text": MAX_ALT_TEXT,
+            "max_image_bytes": settings.TOWNSQUARE_MEDIA_MAX_BYTES,
             # Before approval the check still matters: show what the approver will see.
             "findings": scheduled_post_check(post=post) if under_review else [],
             "can_submit": post.status == PostStatus.DRAFT and membership.can(Permission.DRAFT) and may_submit,
