@@ -105,6 +105,45 @@ class PostMedia(models.Model):
         return f"image {self.position + 1} of {self.post_id} ({self.filename or self.path})"
 
 
+class ShortLink(models.Model):
+    """A link in a published post, replaced by Townsquare's own short address (/l/<code>) so its clicks and
+    the actions behind them (sign-ups, bookings) can be counted. `target` carries the UTM tags."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="short_links")
+    code = models.CharField(max_length=20, unique=True)
+    original = models.URLField(max_length=2000)
+    target = models.URLField(max_length=2500)
+    network = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "original"], name="one_short_link_per_post_link")]
+        ordering = ["post", "id"]
+
+    def __str__(self) -> str:
+        return f"/l/{self.code} -> {self.original}"
+
+
+class LinkEvent(models.Model):
+    """One click on a short link, or one action reported behind it. Only the kind and the time: no address,
+    no browser, nothing about the person."""
+
+    class Kind(models.TextChoices):
+        CLICK = "click", "Click"
+        ACTION = "action", "Action"
+
+    link = models.ForeignKey(ShortLink, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["link", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.link_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class PublishingPolicy(models.Model):
     """An organisation's social media policy, as the policy check applies it (publishing.policy)."""
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townsquare.publishing.claims import scheduled_posts_claim, worker_name
+from townsquare.publishing.links import text_with_short_links
 from townsquare.publishing.media import media_items
 from townsquare.publishing.models import PostStatus, PublishAttempt, ScheduledPost
 from townsquare.publishing.networks import PublishError, network_publish
@@ -50,7 +51,10 @@ def scheduled_post_publish(*, post: ScheduledPost) -> str:
     external_id, error, permanent, wait = "", "", False, None
     try:
         external_id = network_publish(
-            channel=post.channel, text=post.text, key=str(post.idempotency_key), media=media_items(post=post)
+            channel=post.channel,
+            text=text_with_short_links(post=post),
+            key=str(post.idempotency_key),
+            media=media_items(post=post),
         )
     except PublishError as failure:
         error, permanent, wait = str(failure), failure.permanent, failure.retry_after

@@ -8,6 +8,7 @@ from townsquare.web.views import (
     home,
     inbox,
     invitations,
+    links,
     listening,
     post_media,
     posts,
@@ -93,4 +94,6 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
     path("o/<slug:org_slug>/", include(org_patterns)),
+    path("l/<str:code>", links.short_link, name="short_link"),
+    path("l/<str:code>/done", links.short_link_done, name="short_link_done"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.links import post_links, short_url
 from townsquare.publishing.media import EDITABLE, MAX_ALT_TEXT, MAX_IMAGES
 from townsquare.publishing.models import PostStatus, ScheduledPost
 from townsquare.publishing.selectors import approval_queue
@@ -58,6 +59,7 @@ def scheduled_post(request, scheduled_post_id: int):
             "post": post,
             "attempts": post.publish_attempts.all(),
             "media": list(post.media.all()),
+            "links": [(link, short_url(link.code)) for link in post_links(post=post)],
             "can_edit_media": post.status in EDITABLE and may_edit,
             "max_images": MAX_IMAGES,
             "max_alt_text": MAX_ALT_TEXT,
