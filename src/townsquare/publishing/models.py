@@ -158,6 +158,7 @@ class PublishingPolicy(models.Model):
     words = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
     links = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
     alt_text = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+    offensive = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
 
     def __str__(self) -> str:
         return f"Publishing policy of {self.organisation}"

@@ -27,6 +27,7 @@ def policy_for(*, organisation) -> Policy:
             "word_to_avoid": stored.words,
             "link": stored.links,
             "alt_text": stored.alt_text,
+            "offensive": stored.offensive,
         },
     )
 
