@@ -85,6 +85,28 @@ class PublishAttempt(models.Model):
         return f"attempt {self.number} of {self.post_id}: {self.outcome}"
 
 
+class ReviewEvent(models.Model):
+    """The history of a post's review: who submitted, edited, sent back (with the comment) or approved, and when."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for approval"
+        EDITED = "edited", "Edited"
+        SENT_BACK = "sent_back", "Sent back"
+        APPROVED = "approved", "Approved"
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="review_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    comment = models.TextField(blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.post_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class PostMedia(models.Model):
     """An image attached to a scheduled post, with its alt text. The file lives under MEDIA_ROOT at `path`."""
 

@@ -61,6 +61,11 @@ org_patterns = [
         name="scheduled_post_submit",
     ),
     path(
+        "calendar/posts/<int:scheduled_post_id>/edit/",
+        scheduled_posts.scheduled_post_edit_view,
+        name="scheduled_post_edit",
+    ),
+    path(
         "calendar/posts/<int:scheduled_post_id>/approve/",
         scheduled_posts.scheduled_post_approve_view,
         name="scheduled_post_approve",

@@ -17,6 +17,7 @@ from townsquare.publishing.selectors import approval_queue
 from townsquare.publishing.workflow import (
     scheduled_post_approve,
     scheduled_post_check,
+    scheduled_post_edit,
     scheduled_post_send_back,
     scheduled_post_submit,
 )
@@ -59,6 +60,12 @@ def scheduled_post(request, scheduled_post_id: int):
             "post": post,
             "attempts": post.publish_attempts.all(),
             "media": list(post.media.all()),
+            "history": post.review_events.select_related("actor"),
+            "can_edit_text": may_edit
+            and (
+                post.status == PostStatus.DRAFT
+                or (post.status == PostStatus.SUBMITTED and membership.can(Permission.PUBLISH))
+            ),
             "links": [(link, short_url(link.code)) for link in post_links(post=post)],
             "can_edit_media": post.status in EDITABLE and may_edit,
             "max_images": MAX_IMAGES,
@@ -71,6 +78,19 @@ def scheduled_post(request, scheduled_post_id: int):
             "time_zone": request.organisation.time_zone,
         },
     )
+
+
+@org_view(Permission.DRAFT)
+@require_POST
+def scheduled_post_edit_view(request, scheduled_post_id: int):
+    post = _post(request, scheduled_post_id)
+    try:
+        scheduled_post_edit(post=post, actor=request.user, text=request.POST.get("text", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Text saved." + (" Submit it again when it is ready." if post.review_comment else ""))
+    return _back(request, post)
 
 
 @org_view(Permission.PUBLISH)
