@@ -12,6 +12,7 @@ from tests.publishing.helpers import make_post
 from townsquare.inbox.models import SavedReply
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
+from townsquare.publishing.media import post_media_add
 from townsquare.publishing.models import PostStatus
 
 
@@ -38,7 +39,8 @@ def test_every_organisation_view_is_checked_by_the_one_access_decorator():
 
 
 @pytest.fixture
-def other_org_objects(other_organisation, people):
+def other_org_objects(other_organisation, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     channel = make_channel(other_organisation, handle="southbycc")
     invitation = Invitation.objects.create(
         organisation=other_organisation, email="x@example.org", expires_at="2099-01-01T00:00:00Z"
@@ -47,6 +49,7 @@ def other_org_objects(other_organisation, people):
     (post,) = store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
     conversation = other_organisation.conversations.get()
     scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
+    media = post_media_add(post=scheduled, data=b"GIF89a;", filename="southby.gif")
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
     saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
     return {
@@ -59,6 +62,7 @@ def other_org_objects(other_organisation, people):
         "query_id": query.id,
         "post_id": post.id,
         "saved_reply_id": saved_reply.id,
+        "media_id": media.id,
     }
 
 

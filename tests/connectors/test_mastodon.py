@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.connectors.conftest import Canned, mastodon_account, mastodon_notification, mastodon_status
+from tests.publishing.helpers import NOW, make_post
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials
 from townsquare.networks import sync as sync_module
@@ -16,6 +17,9 @@ from townsquare.networks.base import PostGone
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.mastodon import connector as mastodon_connector
 from townsquare.posts.models import Post
+from townsquare.publishing.claims import scheduled_posts_claim
+from townsquare.publishing.models import PostStatus, ScheduledPost
+from townsquare.publishing.publisher import scheduled_post_publish
 
 TOKEN = "mastodon-token-7f3e-secret"
 NOTIFICATIONS = "/api/v1/notifications"
@@ -288,3 +292,20 @@ def test_the_account_record_keeps_the_profile(organisation, fake_network, capsys
     author = Post.objects.get(external_id="702").author
     assert (author.external_id, author.handle, author.display_name) == ("42", "clinic@health.example", "Clinic")
     assert author.followers == 120 and author.profile_url == "https://social.example/@clinic"
+
+
+def test_a_scheduled_post_is_published_once_with_its_idempotency_key(organisation, fake_network):
+    """The publisher calls the connector generically; a retry after a lost lease sends the same key, and the
+    server (which honours Idempotency-Key, as Mastodon does) keeps one status."""
+    post = make_post(organisation, add_channel(fake_network), text="Bins collected as normal on Monday")
+    [claimed] = scheduled_posts_claim(worker="w1", now=NOW)
+    assert scheduled_post_publish(post=claimed) == "published"
+    # As if the first worker had died after the server accepted the status: the post is claimed again.
+    ScheduledPost.objects.filter(id=post.id).update(status=PostStatus.SCHEDULED)
+    [again] = scheduled_posts_claim(worker="w2", now=NOW)
+    assert scheduled_post_publish(post=again) == "published"
+    post.refresh_from_db()
+    assert len(fake_network.published) == 1
+    assert post.published_external_id in fake_network.statuses
+    keys = [headers.get("Idempotency-Key") for method, _, headers in fake_network.requests if method == "POST"]
+    assert keys == [str(post.idempotency_key)] * 2

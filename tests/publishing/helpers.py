@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
 
 from townsquare.publishing.models import PostStatus, ScheduledPost
@@ -19,3 +21,14 @@ def make_post(organisation, channel, *, text: str = "Bins collected as normal", 
         status=extra.pop("status", PostStatus.SCHEDULED),
         **extra,
     )
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A real, minimal PNG (grey pixels), built here so tests need no image files."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

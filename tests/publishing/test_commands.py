@@ -77,4 +77,6 @@ def test_stats_count_posts_by_state(organisation):
         "scheduled": 2,
         "published": 1,
         "failed": 0,
+        "link_clicks": 0,
+        "link_actions": 0,
     }

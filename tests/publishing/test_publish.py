@@ -7,21 +7,21 @@ from datetime import timedelta
 
 import pytest
 
+from townsquare.networks.base import ConnectorError
+from townsquare.networks.sandbox.connector import SandboxConnector
 from townsquare.networks.sandbox.services import sandbox_publish
 from townsquare.posts.models import Post
-from townsquare.publishing import networks
 from townsquare.publishing.claims import scheduled_posts_claim
 from townsquare.publishing.models import PostStatus, PublishAttempt, ScheduledPost
-from townsquare.publishing.networks import PublishError
 from townsquare.publishing.publisher import MAX_ATTEMPTS, retry_delay, scheduled_post_publish
 
 from ..factories import make_channel
 from .helpers import NOW, make_post
 
 
-def failing(message: str, *, permanent: bool):
-    def publish(**kwargs):
-        raise PublishError(message, permanent=permanent)
+def failing(message: str, *, permanent: bool, retry_after: float | None = None):
+    def publish(self, **kwargs):
+        raise ConnectorError(message, permanent=permanent, retry_after=retry_after)
 
     return publish
 
@@ -50,7 +50,7 @@ def test_a_crash_after_the_network_accepted_the_post_is_completed_without_postin
 
 
 def test_a_transient_failure_is_retried_later_with_a_growing_backoff(organisation, monkeypatch):
-    monkeypatch.setitem(networks.PUBLISHERS, "sandbox", failing("timed out", permanent=False))
+    monkeypatch.setattr(SandboxConnector, "publish", failing("timed out", permanent=False))
     post = make_post(organisation, make_channel(organisation))
     [claimed] = scheduled_posts_claim(worker="w", now=NOW)
     assert scheduled_post_publish(post=claimed) == "retry"
@@ -65,11 +65,20 @@ def test_a_transient_failure_is_retried_later_with_a_growing_backoff(organisatio
     assert retry_delay(20) == timedelta(hours=1)
 
 
+def test_a_transient_failure_waits_at_least_as_long_as_the_network_asked(organisation, monkeypatch):
+    monkeypatch.setattr(SandboxConnector, "publish", failing("rate limited", permanent=False, retry_after=900))
+    post = make_post(organisation, make_channel(organisation))
+    [claimed] = scheduled_posts_claim(worker="w", now=NOW)
+    assert scheduled_post_publish(post=claimed) == "retry"
+    post.refresh_from_db()
+    assert post.next_attempt_at == post.publish_attempts.get().finished_at + timedelta(seconds=900)
+
+
 def test_an_unexpected_error_is_treated_as_transient(organisation, monkeypatch):
-    def broken(**kwargs):
+    def broken(self, **kwargs):
         raise ConnectionResetError("peer reset")
 
-    monkeypatch.setitem(networks.PUBLISHERS, "sandbox", broken)
+    monkeypatch.setattr(SandboxConnector, "publish", broken)
     make_post(organisation, make_channel(organisation))
     [claimed] = scheduled_posts_claim(worker="w", now=NOW)
     assert scheduled_post_publish(post=claimed) == "retry"
@@ -80,7 +89,7 @@ def test_an_unexpected_error_is_treated_as_transient(organisation, monkeypatch):
 def test_a_permanent_failure_keeps_the_post_and_tells_author_and_approver(
     organisation, people, monkeypatch, mailoutbox, django_capture_on_commit_callbacks, permanent
 ):
-    monkeypatch.setitem(networks.PUBLISHERS, "sandbox", failing("text rejected", permanent=permanent))
+    monkeypatch.setattr(SandboxConnector, "publish", failing("text rejected", permanent=permanent))
     post = make_post(organisation, make_channel(organisation), author=people["contributor"])
     ScheduledPost.objects.filter(id=post.id).update(approved_by=people["editor"])
     if not permanent:  # a transient error becomes final after the last allowed attempt

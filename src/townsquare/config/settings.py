@@ -146,6 +146,12 @@ TOWNSQUARE_SANDBOX_OUTBOX = env_str("TOWNSQUARE_SANDBOX_OUTBOX")
 TOWNSQUARE_SANDBOX_LATENCY = float(env_str("TOWNSQUARE_SANDBOX_LATENCY", "0") or 0)  # seconds per publish
 # A post left `publishing` longer than this (its worker died) is claimed again; publishing is idempotent.
 TOWNSQUARE_PUBLISH_LEASE_SECONDS = float(env_str("TOWNSQUARE_PUBLISH_LEASE_SECONDS", "300") or 300)
+# Images attached to drafts: stored under MEDIA_ROOT/<organisation id>/ and served only through an org-checked
+# view (never by the web server directly, so there is no MEDIA_URL).
+MEDIA_ROOT = Path(env_str("TOWNSQUARE_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+# Where the public reaches this Townsquare: short links in published posts are <this>/l/<code>.
+TOWNSQUARE_PUBLIC_URL = env_str("TOWNSQUARE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+TOWNSQUARE_MEDIA_MAX_BYTES = int(env_str("TOWNSQUARE_MEDIA_MAX_BYTES", str(8 * 1024 * 1024)) or 0)
 
 if PRODUCTION:
     if not TOWNSQUARE_VAULT_KEYS:

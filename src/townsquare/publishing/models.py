@@ -85,6 +85,87 @@ class PublishAttempt(models.Model):
         return f"attempt {self.number} of {self.post_id}: {self.outcome}"
 
 
+class ReviewEvent(models.Model):
+    """The history of a post's review: who submitted, edited, sent back (with the comment) or approved, and when."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for approval"
+        EDITED = "edited", "Edited"
+        SENT_BACK = "sent_back", "Sent back"
+        APPROVED = "approved", "Approved"
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="review_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    comment = models.TextField(blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.post_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PostMedia(models.Model):
+    """An image attached to a scheduled post, with its alt text. The file lives under MEDIA_ROOT at `path`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="media")
+    path = models.CharField(max_length=200, unique=True)  # "<organisation id>/<random hex>.<ext>"
+    mime_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    filename = models.CharField(max_length=200, blank=True, default="")
+    alt_text = models.TextField(blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"image {self.position + 1} of {self.post_id} ({self.filename or self.path})"
+
+
+class ShortLink(models.Model):
+    """A link in a published post, replaced by Townsquare's own short address (/l/<code>) so its clicks and
+    the actions behind them (sign-ups, bookings) can be counted. `target` carries the UTM tags."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="short_links")
+    code = models.CharField(max_length=20, unique=True)
+    original = models.URLField(max_length=2000)
+    target = models.URLField(max_length=2500)
+    network = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "original"], name="one_short_link_per_post_link")]
+        ordering = ["post", "id"]
+
+    def __str__(self) -> str:
+        return f"/l/{self.code} -> {self.original}"
+
+
+class LinkEvent(models.Model):
+    """One click on a short link, or one action reported behind it. Only the kind and the time: no address,
+    no browser, nothing about the person."""
+
+    class Kind(models.TextChoices):
+        CLICK = "click", "Click"
+        ACTION = "action", "Action"
+
+    link = models.ForeignKey(ShortLink, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["link", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.link_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class PublishingPolicy(models.Model):
     """An organisation's social media policy, as the policy check applies it (publishing.policy)."""
 
@@ -98,6 +179,8 @@ class PublishingPolicy(models.Model):
     personal_data = models.CharField(max_length=5, choices=Action.choices, default=Action.BLOCK)
     words = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
     links = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+    alt_text = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
+    offensive = models.CharField(max_length=5, choices=Action.choices, default=Action.WARN)
 
     def __str__(self) -> str:
         return f"Publishing policy of {self.organisation}"

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from townsquare.publishing.claims import scheduled_posts_claim, worker_name
+from townsquare.publishing.links import text_with_short_links
+from townsquare.publishing.media import media_items
 from townsquare.publishing.models import PostStatus, PublishAttempt, ScheduledPost
 from townsquare.publishing.networks import PublishError, network_publish
 from townsquare.publishing.notify import failure_notify
@@ -46,11 +48,16 @@ def _lease_held(post: ScheduledPost):
 def scheduled_post_publish(*, post: ScheduledPost) -> str:
     """Publish one post claimed by this worker; returns the attempt's outcome."""
     started = timezone.now()
-    external_id, error, permanent = "", "", False
+    external_id, error, permanent, wait = "", "", False, None
     try:
-        external_id = network_publish(channel=post.channel, text=post.text, key=str(post.idempotency_key))
+        external_id = network_publish(
+            channel=post.channel,
+            text=text_with_short_links(post=post),
+            key=str(post.idempotency_key),
+            media=media_items(post=post),
+        )
     except PublishError as failure:
-        error, permanent = str(failure), failure.permanent
+        error, permanent, wait = str(failure), failure.permanent, failure.retry_after
     except Exception as failure:  # an unexpected error is treated as transient: the key makes a retry safe
         logger.exception("publishing post %s failed", post.id)
         error = f"{type(failure).__name__}: {failure}"
@@ -63,7 +70,9 @@ def scheduled_post_publish(*, post: ScheduledPost) -> str:
         changes = {"status": PostStatus.FAILED}
     else:
         outcome = PublishAttempt.Outcome.RETRY
-        changes = {"status": PostStatus.SCHEDULED, "next_attempt_at": finished + retry_delay(post.attempts)}
+        # Never sooner than the network asked (its Retry-After), nor sooner than the backoff.
+        delay = max(retry_delay(post.attempts), timedelta(seconds=wait or 0))
+        changes = {"status": PostStatus.SCHEDULED, "next_attempt_at": finished + delay}
     with transaction.atomic():
         _lease_held(post).update(**changes, last_error=error, claimed_by="", claimed_at=None)
         PublishAttempt.objects.create(

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from django.db.models import Count, QuerySet
 
 from townsquare.orgs.models import Organisation
+from townsquare.publishing.links import organisation_link_totals
 from townsquare.publishing.models import PostStatus, ScheduledPost
 
 
 def publishing_stats(*, organisation: Organisation) -> dict[str, int]:
-    """How many of the organisation's posts are in each state (publishing counts as scheduled)."""
+    """How many of the organisation's posts are in each state (publishing counts as scheduled), and the clicks
+    on their short links and the actions reported behind them."""
     rows = ScheduledPost.objects.filter(organisation=organisation).values("status").annotate(n=Count("id"))
     counts = {row["status"]: row["n"] for row in rows.order_by()}
     return {
@@ -21,6 +23,7 @@ def publishing_stats(*, organisation: Organisation) -> dict[str, int]:
         "scheduled": counts.get(PostStatus.SCHEDULED, 0) + counts.get(PostStatus.PUBLISHING, 0),
         "published": counts.get(PostStatus.PUBLISHED, 0),
         "failed": counts.get(PostStatus.FAILED, 0),
+        **organisation_link_totals(organisation=organisation),
     }
 
 

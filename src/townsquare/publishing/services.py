@@ -12,7 +12,8 @@ from townsquare.publishing.models import PostStatus, ScheduledPost
 from townsquare.publishing.text import text_length, text_limit, text_unit
 
 
-def _check_text(*, channel: Channel, text: str) -> str:
+def checked_text(*, channel: Channel, text: str) -> str:
+    """The text stripped, or a ValidationError when it is empty or past the channel's network limit."""
     text = text.strip()
     if not text:
         raise ValidationError("text: a post needs some text")
@@ -46,7 +47,7 @@ def scheduled_post_create(
         organisation=organisation,
         channel=channel,
         author=author,
-        text=_check_text(channel=channel, text=text),
+        text=checked_text(channel=channel, text=text),
         scheduled_at=scheduled_at,
         next_attempt_at=scheduled_at,
         status=status,

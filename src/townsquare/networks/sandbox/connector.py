@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from townsquare.networks.base import Connector, FetchResult, MediaItem, PublishResult, refuse_media
+from townsquare.networks.base import Connector, FetchResult, MediaItem, PublishResult
 from townsquare.networks.sandbox.services import sandbox_publish
 
 
@@ -27,6 +27,7 @@ class SandboxConnector(Connector):
         in_reply_to: str | None = None,
         media: Sequence[MediaItem] = (),
     ) -> PublishResult:
-        refuse_media(self.kind, media)
-        post = sandbox_publish(channel=channel, text=text, in_reply_to=in_reply_to or "", reference=idempotency_key)
+        post = sandbox_publish(
+            channel=channel, text=text, in_reply_to=in_reply_to or "", reference=idempotency_key, media=media
+        )
         return PublishResult(external_id=post.external_id, url=post.url)

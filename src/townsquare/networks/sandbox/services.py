@@ -8,6 +8,7 @@ import math
 import os
 import random
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from townsquare.channels.models import Channel
 from townsquare.ingest.pipeline import ingest_records
+from townsquare.networks.base import MediaItem
 from townsquare.networks.sandbox.simulator import SandboxPublic
 from townsquare.orgs.models import Organisation
 from townsquare.posts.models import Post
@@ -43,9 +45,12 @@ def sandbox_simulate(
     return len(result.stored)
 
 
-def sandbox_publish(*, channel: Channel, text: str, in_reply_to: str = "", reference: str = "") -> Post:
+def sandbox_publish(
+    *, channel: Channel, text: str, in_reply_to: str = "", reference: str = "", media: Sequence[MediaItem] = ()
+) -> Post:
     """Publish on the sandbox network: the post appears at once among the organisation's posts, and with
     TOWNSQUARE_SANDBOX_OUTBOX set it is appended as one JSON line (with `reference`) for outside checks.
+    Images are recorded by type, size, name and alt text (the sandbox keeps no bytes).
 
     Idempotent by `reference`, like a network's idempotency key: publishing the same reference again
     returns the first publication instead of posting twice. The outbox (the network's own record) is
@@ -63,7 +68,11 @@ def sandbox_publish(*, channel: Channel, text: str, in_reply_to: str = "", refer
             return existing
     outbox = settings.TOWNSQUARE_SANDBOX_OUTBOX
     if outbox:
-        line = {"reference": reference, "id": external_id, "channel": channel.handle, "text": text}
+        images = [
+            {"mime_type": item.mime_type, "bytes": len(item.data), "filename": item.filename, "alt_text": item.alt_text}
+            for item in media
+        ]
+        line = {"reference": reference, "id": external_id, "channel": channel.handle, "text": text, "media": images}
         _outbox_append_once(Path(outbox), {**line, "published_at": now.isoformat()})
     # Simulated network latency after the network has accepted the post: the window a crash can hit.
     if settings.TOWNSQUARE_SANDBOX_LATENCY:
@@ -75,6 +84,10 @@ def sandbox_publish(*, channel: Channel, text: str, in_reply_to: str = "", refer
         created_at=now,
         text=text,
         in_reply_to=in_reply_to,
+        media=[
+            {"url": f"sandbox://media/{external_id}/{number}", "type": "image", "alt": item.alt_text or None}
+            for number, item in enumerate(media, start=1)
+        ],
     )
     with transaction.atomic():
         ingest_records(organisation=channel.organisation, records=[record], source="published")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -9,11 +10,14 @@ from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.links import post_links, short_url
+from townsquare.publishing.media import EDITABLE, MAX_ALT_TEXT, MAX_IMAGES
 from townsquare.publishing.models import PostStatus, ScheduledPost
 from townsquare.publishing.selectors import approval_queue
 from townsquare.publishing.workflow import (
     scheduled_post_approve,
     scheduled_post_check,
+    scheduled_post_edit,
     scheduled_post_send_back,
     scheduled_post_submit,
 )
@@ -46,12 +50,27 @@ def scheduled_post(request, scheduled_post_id: int):
     membership = request.membership
     may_submit = membership.can(Permission.PUBLISH) or post.author_id == request.user.id
     under_review = post.status in (PostStatus.DRAFT, PostStatus.SUBMITTED)
+    may_edit = membership.can(Permission.PUBLISH) or (
+        post.author_id == request.user.id and membership.can(Permission.DRAFT)
+    )
     return render_local(
         request,
         "web/scheduled_post.html",
         {
             "post": post,
             "attempts": post.publish_attempts.all(),
+            "media": list(post.media.all()),
+            "history": post.review_events.select_related("actor"),
+            "can_edit_text": may_edit
+            and (
+                post.status == PostStatus.DRAFT
+                or (post.status == PostStatus.SUBMITTED and membership.can(Permission.PUBLISH))
+            ),
+            "links": [(link, short_url(link.code)) for link in post_links(post=post)],
+            "can_edit_media": post.status in EDITABLE and may_edit,
+            "max_images": MAX_IMAGES,
+            "max_alt_text": MAX_ALT_TEXT,
+            "max_image_bytes": settings.TOWNSQUARE_MEDIA_MAX_BYTES,
             # Before approval the check still matters: show what the approver will see.
             "findings": scheduled_post_check(post=post) if under_review else [],
             "can_submit": post.status == PostStatus.DRAFT and membership.can(Permission.DRAFT) and may_submit,
@@ -59,6 +78,19 @@ def scheduled_post(request, scheduled_post_id: int):
             "time_zone": request.organisation.time_zone,
         },
     )
+
+
+@org_view(Permission.DRAFT)
+@require_POST
+def scheduled_post_edit_view(request, scheduled_post_id: int):
+    post = _post(request, scheduled_post_id)
+    try:
+        scheduled_post_edit(post=post, actor=request.user, text=request.POST.get("text", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Text saved." + (" Submit it again when it is ready." if post.review_comment else ""))
+    return _back(request, post)
 
 
 @org_view(Permission.PUBLISH)
