@@ -51,6 +51,7 @@ org_patterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar.ics", calendar.calendar_ics, name="calendar_ics"),
     path("calendar/new/", compose.compose, name="compose"),
+    path("calendar/posts/<int:scheduled_post_id>/move/", calendar.calendar_move, name="calendar_move"),
     path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
     path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),
     path(
