@@ -12,7 +12,7 @@ from tests.publishing.helpers import make_post
 from townsquare.inbox.models import SavedReply
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
-from townsquare.publishing.models import PostStatus
+from townsquare.publishing.models import Campaign, PostStatus
 
 
 def org_url_patterns() -> list[URLPattern]:
@@ -49,6 +49,7 @@ def other_org_objects(other_organisation, people):
     scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
     saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
+    campaign = Campaign.objects.create(organisation=other_organisation, name="Southby in bloom", colour="#1e6b34")
     return {
         "channel_id": channel.id,
         "member_id": member.id,
@@ -59,6 +60,7 @@ def other_org_objects(other_organisation, people):
         "query_id": query.id,
         "post_id": post.id,
         "saved_reply_id": saved_reply.id,
+        "campaign_id": campaign.id,
     }
 
 

@@ -13,7 +13,8 @@ from tests.browser import accessibility_violations, chromium_page
 from tests.conftest import PASSWORD
 from tests.factories import make_channel
 from tests.publishing.helpers import make_post
-from townsquare.publishing.models import PostStatus, ScheduledPost
+from townsquare.publishing.campaigns import campaign_save
+from townsquare.publishing.models import Campaign, PostStatus, ScheduledPost
 
 pytestmark = pytest.mark.browser
 LONDON = ZoneInfo("Europe/London")
@@ -27,6 +28,8 @@ def editor_page(live_server, organisation, people, transactional_db):
         page.get_by_label("Password").fill(PASSWORD)
         page.keyboard.press("Enter")
         page.wait_for_url("**/o/**")
+        # Tall enough that a week's source and target days are both in view: a drag must not need scrolling.
+        page.set_viewport_size({"width": 1280, "height": 1400})
         yield page
 
 
@@ -92,15 +95,24 @@ def test_keyboard_users_move_a_post_with_its_move_form(editor_page, live_server,
     assert "Moved to" in page.locator(".messages").inner_text()
 
 
-def test_the_calendar_with_its_move_controls_meets_wcag_22_aa(editor_page, live_server, organisation, people):
+def test_the_calendar_with_move_controls_and_campaigns_meets_wcag_22_aa(editor_page, live_server, organisation, people):
     channel = make_channel(organisation, handle="northfieldcc")
     monday = next_week(0, 9)
-    make_post(organisation, channel, text="Scheduled one", at=monday)
+    spotlight = campaign_save(
+        campaign=Campaign(organisation=organisation, name="Spotlight", kind="theme", colour="#1e6b34")
+    )
+    post = make_post(organisation, channel, text="Scheduled one", at=monday)
     make_post(organisation, channel, text="A draft", status=PostStatus.DRAFT, author=people["editor"], at=monday)
+    ScheduledPost.objects.filter(id=post.id).update(campaign=spotlight)
     page = editor_page
     problems = {}
     for view in ("week", "month"):
         page.goto(calendar_url(live_server, organisation, monday, view=view))
         page.locator("details.move summary").first.click()
         problems[view] = accessibility_violations(page)
-    assert problems == {"week": [], "month": []}
+    page.goto(f"{live_server.url}{reverse('campaigns', kwargs={'org_slug': organisation.slug})}")
+    problems["campaigns"] = accessibility_violations(page)
+    post_path = reverse("scheduled_post", kwargs={"org_slug": organisation.slug, "scheduled_post_id": post.id})
+    page.goto(f"{live_server.url}{post_path}")
+    problems["post"] = accessibility_violations(page)
+    assert problems == {"week": [], "month": [], "campaigns": [], "post": []}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.campaigns import campaigns_for
 from townsquare.publishing.ical import calendar_feed
 from townsquare.publishing.models import ScheduledPost
 from townsquare.publishing.moves import may_move, scheduled_post_move
@@ -61,6 +62,13 @@ def calendar(request):
     posts = calendar_posts(
         organisation=request.organisation, start=_utc_midnight(first, zone), end=_utc_midnight(after, zone)
     )
+    campaigns = list(campaigns_for(organisation=request.organisation))
+    shown = request.GET.get("campaign", "")
+    campaign = next((c for c in campaigns if str(c.id) == shown), None)
+    if shown and campaign is None:
+        raise Http404("No such campaign")
+    if campaign is not None:
+        posts = posts.filter(campaign=campaign)
     by_day: dict[date, list[ScheduledPost]] = defaultdict(list)
     for post in posts:
         post.can_move = may_move(membership=request.membership, post=post)
@@ -86,6 +94,9 @@ def calendar(request):
             "can_draft": request.membership.can(Permission.DRAFT),
             "can_approve": can_approve,
             "awaiting": approval_queue(organisation=request.organisation).count() if can_approve else 0,
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "filter_query": f"&campaign={campaign.id}" if campaign else "",
             "reciprocity": reciprocity_weeks(organisation=request.organisation, now=reciprocity_until),
         },
     )
@@ -108,8 +119,10 @@ def calendar_ics(request):
 
 
 def _calendar_url(request, view: str, day: date) -> str:
-    query = urlencode({"view": "month" if view == "month" else "week", "date": day.isoformat()})
-    return f"{reverse('calendar', kwargs={'org_slug': request.organisation.slug})}?{query}"
+    query = {"view": "month" if view == "month" else "week", "date": day.isoformat()}
+    if request.POST.get("campaign", "").isdigit():
+        query["campaign"] = request.POST["campaign"]
+    return f"{reverse('calendar', kwargs={'org_slug': request.organisation.slug})}?{urlencode(query)}"
 
 
 @org_view(Permission.DRAFT)

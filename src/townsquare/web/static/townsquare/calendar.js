@@ -27,7 +27,8 @@
     day.addEventListener("drop", (event) => {
       event.preventDefault();
       day.classList.remove("drop-target");
-      const form = document.getElementById(`move-${event.dataTransfer.getData("text/plain")}`);
+      // The item being dragged, not the drag data: a drag that starts on the post's link carries its URL.
+      const form = dragged && document.getElementById(`move-${dragged.dataset.post}`);
       if (!form || form.elements.date.value === day.dataset.date) return;
       form.elements.date.value = day.dataset.date;
       form.requestSubmit();
