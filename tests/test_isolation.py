@@ -13,7 +13,7 @@ from townsquare.inbox.models import SavedReply
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.media import post_media_add
-from townsquare.publishing.models import PostStatus
+from townsquare.publishing.models import Campaign, PostStatus
 
 
 def org_url_patterns() -> list[URLPattern]:
@@ -52,6 +52,7 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
     media = post_media_add(post=scheduled, data=b"GIF89a;", filename="southby.gif")
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
     saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
+    campaign = Campaign.objects.create(organisation=other_organisation, name="Southby in bloom", colour="#1e6b34")
     return {
         "channel_id": channel.id,
         "member_id": member.id,
@@ -63,6 +64,7 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
         "post_id": post.id,
         "saved_reply_id": saved_reply.id,
         "media_id": media.id,
+        "campaign_id": campaign.id,
     }
 
 

@@ -14,7 +14,7 @@ from tests.factories import make_channel
 from tests.publishing.helpers import NOW, make_post
 from townsquare.publishing.claims import scheduled_posts_claim
 from townsquare.publishing.links import text_with_short_links, utm_tagged
-from townsquare.publishing.models import LinkEvent, ShortLink
+from townsquare.publishing.models import Campaign, LinkEvent, ShortLink
 from townsquare.publishing.publisher import scheduled_post_publish
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,14 @@ def test_published_text_carries_short_links_to_the_tagged_targets(organisation, 
         "https://northfield.gov.uk/bins?size=large&utm_source=sandbox&utm_medium=social&utm_campaign=northfield"
     )
     assert len(link.code) == 12
+
+
+def test_a_post_in_a_campaign_tags_its_links_with_the_campaign(organisation, settings, tmp_path):
+    post = make_post(organisation, make_channel(organisation), text="Plant a tree: https://northfield.gov.uk/trees")
+    post.campaign = Campaign.objects.create(organisation=organisation, name="Northfield in Bloom", colour="#1e6b34")
+    post.save(update_fields=["campaign"])
+    publish(post, settings, tmp_path)
+    assert parse_qs(urlsplit(ShortLink.objects.get().target).query)["utm_campaign"] == ["northfield-in-bloom"]
 
 
 def test_a_retry_publishes_the_same_short_links(organisation):

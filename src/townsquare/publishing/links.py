@@ -1,6 +1,7 @@
 """Short links with UTM tags: each link in a post goes out as Townsquare's own /l/<code>, which counts the click
 and redirects to the link tagged with utm_source (the network), utm_medium=social and utm_campaign (the
-organisation). Actions behind a click (a sign-up, a booking) are reported to /l/<code>/done.
+post's campaign or theme, else the organisation). Actions behind a click (a sign-up, a booking) are reported
+to /l/<code>/done.
 
 Codes are 12 random URL-safe characters (72 bits): unguessable, so nobody counts clicks by guessing codes.
 Only the kind of event and its time are stored, nothing about the person.
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils.text import slugify
 
 from townsquare.orgs.models import Organisation
 from townsquare.publishing.models import LinkEvent, ScheduledPost, ShortLink
@@ -66,6 +68,13 @@ def _replaced(text: str, links: list[tuple[int, int, str]], codes: list[str]) ->
     return "".join(pieces) + text[last:]
 
 
+def _campaign_tag(post: ScheduledPost) -> str:
+    """The post's campaign or theme, as analytics tools expect it (lower case, hyphens); else the organisation."""
+    if post.campaign_id is None:
+        return post.organisation.slug
+    return slugify(post.campaign.name) or post.organisation.slug
+
+
 def _short_link(post: ScheduledPost, url: str) -> ShortLink:
     # One code per link of a post, whichever worker or retry asks first: the text published stays the same.
     link, _ = ShortLink.objects.get_or_create(
@@ -74,7 +83,7 @@ def _short_link(post: ScheduledPost, url: str) -> ShortLink:
         defaults={
             "organisation_id": post.organisation_id,
             "code": _new_code(),
-            "target": utm_tagged(url, network=post.channel.network, campaign=post.organisation.slug),
+            "target": utm_tagged(url, network=post.channel.network, campaign=_campaign_tag(post)),
             "network": post.channel.network,
         },
     )

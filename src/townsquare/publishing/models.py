@@ -12,6 +12,7 @@ from django.db import models
 
 from townsquare.channels.models import Channel
 from townsquare.orgs.models import Organisation
+from townsquare.publishing.colours import validate_campaign_colour
 
 
 class PostStatus(models.TextChoices):
@@ -24,6 +25,29 @@ class PostStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class Campaign(models.Model):
+    """A campaign or a content theme that posts are planned under, with a colour for the calendar."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign", "Campaign"
+        THEME = "theme", "Content theme"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CAMPAIGN)
+    # "#rrggbb", at least 3:1 against white (publishing.colours), so its marks on the calendar can be seen.
+    colour = models.CharField(max_length=7, validators=[validate_campaign_colour])
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="one_campaign_name_per_org")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+
 class ScheduledPost(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="scheduled_posts")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="scheduled_posts")
@@ -31,6 +55,9 @@ class ScheduledPost(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     text = models.TextField()
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts", help_text="or content theme"
+    )
     scheduled_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=PostStatus.choices, default=PostStatus.DRAFT)
     approved_by = models.ForeignKey(

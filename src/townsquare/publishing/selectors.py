@@ -31,7 +31,7 @@ def calendar_posts(*, organisation: Organisation, start: datetime, end: datetime
     """The organisation's posts planned for [start, end), every state, in time order."""
     return (
         ScheduledPost.objects.filter(organisation=organisation, scheduled_at__gte=start, scheduled_at__lt=end)
-        .select_related("channel", "author", "approved_by")
+        .select_related("channel", "author", "approved_by", "campaign")
         .order_by("scheduled_at", "id")
     )
 

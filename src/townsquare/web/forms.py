@@ -3,6 +3,7 @@ from django import forms
 from townsquare.networks.registry import network_choices
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Role
+from townsquare.publishing.models import Campaign
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
@@ -76,3 +77,15 @@ class AccountForm(forms.Form):
         if data.get("password") != data.get("password_again"):
             self.add_error("password_again", "The two passwords differ")
         return data
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "kind", "colour", "description"]
+        labels = {"kind": "Kind"}
+        help_texts = {"colour": "Shown beside the name on the calendar; it must be dark enough to see on white (3:1)."}
+        widgets = {
+            "colour": forms.TextInput(attrs={"type": "color"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }

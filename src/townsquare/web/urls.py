@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from townsquare.web.views import (
     calendar,
+    campaigns,
     channels,
     compose,
     contacts,
@@ -55,6 +56,15 @@ org_patterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar.ics", calendar.calendar_ics, name="calendar_ics"),
     path("calendar/new/", compose.compose, name="compose"),
+    path("calendar/posts/<int:scheduled_post_id>/move/", calendar.calendar_move, name="calendar_move"),
+    path("calendar/campaigns/", campaigns.campaigns, name="campaigns"),
+    path("calendar/campaigns/new/", campaigns.campaign_create, name="campaign_create"),
+    path("calendar/campaigns/<int:campaign_id>/", campaigns.campaign_edit, name="campaign"),
+    path(
+        "calendar/posts/<int:scheduled_post_id>/campaign/",
+        campaigns.scheduled_post_campaign,
+        name="scheduled_post_campaign",
+    ),
     path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
     path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),
     path(

@@ -7,17 +7,24 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.campaigns import campaigns_for
 from townsquare.publishing.ical import calendar_feed
 from townsquare.publishing.models import ScheduledPost
+from townsquare.publishing.moves import may_move, scheduled_post_move
 from townsquare.publishing.reciprocity import reciprocity_weeks
 from townsquare.publishing.selectors import approval_queue, calendar_posts
+from townsquare.publishing.times import local_to_utc
 
 FEED_PAST = timedelta(days=90)
 
@@ -55,13 +62,19 @@ def calendar(request):
     posts = calendar_posts(
         organisation=request.organisation, start=_utc_midnight(first, zone), end=_utc_midnight(after, zone)
     )
+    campaigns = list(campaigns_for(organisation=request.organisation))
+    shown = request.GET.get("campaign", "")
+    campaign = next((c for c in campaigns if str(c.id) == shown), None)
+    if shown and campaign is None:
+        raise Http404("No such campaign")
+    if campaign is not None:
+        posts = posts.filter(campaign=campaign)
     by_day: dict[date, list[ScheduledPost]] = defaultdict(list)
     for post in posts:
+        post.can_move = may_move(membership=request.membership, post=post)
         by_day[post.scheduled_at.astimezone(zone).date()].append(post)
-    # A week lists every day; a month only the days with posts, so it stays short to read and to hear.
+    # Every day is listed (and a drop target); in a month, days without posts are one short line each.
     days = [first + timedelta(days=n) for n in range((after - first).days)]
-    if view == "month":
-        days = [day for day in days if by_day[day]]
     can_approve = request.membership.can(Permission.PUBLISH)
     # Give and ask for the 8 weeks up to the period shown (or up to now, for the current period).
     reciprocity_until = min(timezone.now(), _utc_midnight(after, zone) - timedelta(microseconds=1))
@@ -81,6 +94,9 @@ def calendar(request):
             "can_draft": request.membership.can(Permission.DRAFT),
             "can_approve": can_approve,
             "awaiting": approval_queue(organisation=request.organisation).count() if can_approve else 0,
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "filter_query": f"&campaign={campaign.id}" if campaign else "",
             "reciprocity": reciprocity_weeks(organisation=request.organisation, now=reciprocity_until),
         },
     )
@@ -100,3 +116,40 @@ def calendar_ics(request):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{organisation.slug}-posts.ics"'
     return response
+
+
+def _calendar_url(request, view: str, day: date) -> str:
+    query = {"view": "month" if view == "month" else "week", "date": day.isoformat()}
+    if request.POST.get("campaign", "").isdigit():
+        query["campaign"] = request.POST["campaign"]
+    return f"{reverse('calendar', kwargs={'org_slug': request.organisation.slug})}?{urlencode(query)}"
+
+
+@org_view(Permission.DRAFT)
+@require_POST
+def calendar_move(request, scheduled_post_id: int):
+    """Move a post to a local date and time (the calendar's drag and drop fills and sends the same form)."""
+    post = get_object_or_404(ScheduledPost, id=scheduled_post_id, organisation=request.organisation)
+    zone = ZoneInfo(request.organisation.time_zone)
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        day = None
+    try:
+        at = time.fromisoformat(request.POST.get("time", ""))
+    except ValueError:
+        at = None
+    back = _calendar_url(request, request.POST.get("view", "week"), day or post.scheduled_at.astimezone(zone).date())
+    if day is None or at is None:
+        messages.error(request, "Not moved: give a date (YYYY-MM-DD) and a time (HH:MM).")
+        return redirect(back)
+    try:
+        to = local_to_utc(local=datetime.combine(day, at.replace(second=0, microsecond=0)), time_zone=zone.key)
+        scheduled_post_move(post=post, actor=request.user, to=to)
+    except ValidationError as error:
+        messages.error(request, f"Not moved: {' '.join(error.messages)}.")
+    else:
+        local = to.astimezone(zone)
+        when = f"{local:%A} {local.day} {local:%B %Y at %H:%M}"
+        messages.success(request, f"Moved to {when} ({zone.key}): {post.text[:60]}")
+    return redirect(back)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.campaigns import campaigns_for, may_plan
 from townsquare.publishing.links import post_links, short_url
 from townsquare.publishing.media import EDITABLE, MAX_ALT_TEXT, MAX_IMAGES
 from townsquare.publishing.models import PostStatus, ScheduledPost
@@ -27,7 +28,7 @@ from townsquare.web.views.calendar import render_local
 def _post(request, scheduled_post_id: int) -> ScheduledPost:
     # Scoped to the request's organisation: another organisation's id is a 404.
     return get_object_or_404(
-        ScheduledPost.objects.select_related("channel", "author", "approved_by"),
+        ScheduledPost.objects.select_related("channel", "author", "approved_by", "campaign"),
         id=scheduled_post_id,
         organisation=request.organisation,
     )
@@ -76,6 +77,8 @@ def scheduled_post(request, scheduled_post_id: int):
             "can_submit": post.status == PostStatus.DRAFT and membership.can(Permission.DRAFT) and may_submit,
             "can_approve": post.status == PostStatus.SUBMITTED and membership.can(Permission.PUBLISH),
             "time_zone": request.organisation.time_zone,
+            "campaigns": campaigns_for(organisation=request.organisation),
+            "can_plan": may_plan(membership=membership, post=post),
         },
     )
 
