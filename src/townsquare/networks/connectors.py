@@ -8,6 +8,7 @@ from townsquare.networks.mastodon.connector import MastodonConnector
 from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
 from townsquare.networks.sandbox.connector import SandboxConnector
+from townsquare.networks.twitter.connector import TwitterConnector
 from townsquare.networks.youtube.connector import YouTubeConnector
 
 CONNECTORS: dict[str, Connector] = {
@@ -19,6 +20,7 @@ CONNECTORS: dict[str, Connector] = {
         BlueskyConnector(),
         RedditConnector(),
         YouTubeConnector(),
+        TwitterConnector(),
     )
 }
 
