@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from townsquare.networks.base import Connector, ConnectorError
 from townsquare.networks.bluesky.connector import BlueskyConnector
+from townsquare.networks.facebook.connector import FacebookConnector
 from townsquare.networks.mastodon.connector import MastodonConnector
 from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
@@ -21,6 +22,7 @@ CONNECTORS: dict[str, Connector] = {
         RedditConnector(),
         YouTubeConnector(),
         TwitterConnector(),
+        FacebookConnector(),
     )
 }
 

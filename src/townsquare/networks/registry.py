@@ -26,7 +26,7 @@ NETWORKS: dict[str, Network] = {
         Network("youtube", "YouTube", 10000, connected=True),
         Network("rss", "RSS / Atom feed", 0, connected=True),
         Network("twitter", "X / Twitter", 280, connected=True),
-        Network("facebook", "Facebook", 63206),
+        Network("facebook", "Facebook", 63206, connected=True),
         Network("instagram", "Instagram", 2200),
         Network("linkedin", "LinkedIn", 3000),
     )

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         add.add_argument("--instance", help="Mastodon: the server's URL, e.g. https://mastodon.social")
         add.add_argument("--service", help="Bluesky: the account's server (default https://bsky.social)")
         add.add_argument("--app-password", help="Bluesky: an app password for --handle (stored encrypted)")
-        add.add_argument("--token", help="Mastodon, X: the account's access token (stored encrypted)")
+        add.add_argument("--token", help="Mastodon, X, Facebook: the access token (stored encrypted)")
         listing = sub.add_parser("list", help="list channels")
         listing.add_argument("--org", required=True)
         remove = sub.add_parser("remove", help="remove a channel")
@@ -87,6 +87,15 @@ class Command(BaseCommand):
                 "twitter needs --token (an OAuth 2.0 user access token) or --credential consumer_key=..., "
                 "consumer_secret=..., access_token=... and access_token_secret=... (OAuth 1.0a); without any it "
                 "only receives imports"
+            )
+        if (
+            options["network"] == "facebook"
+            and (credentials or settings)
+            and not (settings.get("page_id") and credentials.get("access_token"))
+        ):
+            raise CommandError(
+                "facebook needs --option page_id=... and --token PAGE_ACCESS_TOKEN; without them it only "
+                "receives imports"
             )
         if options["network"] == "rss" and not settings.get("url"):
             raise CommandError("rss needs --option url=FEED_URL")
