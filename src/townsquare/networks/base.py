@@ -52,6 +52,8 @@ class MediaItem:
     mime_type: str
     alt_text: str
     filename: str = ""
+    # Where the image can be fetched publicly; Instagram takes images only by address.
+    url: str = ""
 
 
 @dataclass(frozen=True)

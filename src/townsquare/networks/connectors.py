@@ -5,6 +5,7 @@ from __future__ import annotations
 from townsquare.networks.base import Connector, ConnectorError
 from townsquare.networks.bluesky.connector import BlueskyConnector
 from townsquare.networks.facebook.connector import FacebookConnector
+from townsquare.networks.instagram.connector import InstagramConnector
 from townsquare.networks.mastodon.connector import MastodonConnector
 from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
@@ -23,6 +24,7 @@ CONNECTORS: dict[str, Connector] = {
         YouTubeConnector(),
         TwitterConnector(),
         FacebookConnector(),
+        InstagramConnector(),
     )
 }
 

@@ -27,7 +27,7 @@ NETWORKS: dict[str, Network] = {
         Network("rss", "RSS / Atom feed", 0, connected=True),
         Network("twitter", "X / Twitter", 280, connected=True),
         Network("facebook", "Facebook", 63206, connected=True),
-        Network("instagram", "Instagram", 2200),
+        Network("instagram", "Instagram", 2200, connected=True),
         Network("linkedin", "LinkedIn", 3000),
     )
 }

@@ -59,7 +59,8 @@ class FacebookConnector(Connector):
                     records.append(post_to_record(post))
                 records.extend(self._comments(graph, post, newest))
             tagged = {"fields": TAGGED_FIELDS, "limit": PAGE_SIZE}
-            for post in _pages(graph, f"{page_id}/tagged", tagged, 1 if newest is None else MAX_PAGES):
+            pages = 1 if newest is None else MAX_PAGES
+            for post in graph.items(graph.get(f"{page_id}/tagged", tagged), pages=pages):
                 if newest is not None and _time(post["created_time"]) < newest:
                     break
                 records.append(post_to_record(post, kind="tagged"))
@@ -72,7 +73,7 @@ class FacebookConnector(Connector):
         """The Page's posts, newest first, back to FEED_DAYS ago (a new channel: the newest page only)."""
         since = datetime.now(UTC) - timedelta(days=FEED_DAYS)
         params = {"fields": POST_FIELDS, "limit": PAGE_SIZE}
-        for post in _pages(graph, path, params, 1 if first_run else MAX_PAGES):
+        for post in graph.items(graph.get(path, params), pages=1 if first_run else MAX_PAGES):
             if _time(post["created_time"]) < since:
                 return
             yield post
@@ -150,17 +151,6 @@ class FacebookConnector(Connector):
                     "shares": (post.get("shares") or {}).get("count", 0),
                 }
         return AccountMetrics(followers=page.get("followers_count", page.get("fan_count")), posts=posts)
-
-
-def _pages(graph: Graph, path: str, params: dict[str, Any], pages: int) -> Iterator[dict[str, Any]]:
-    """The items of a Graph list, following paging.next for at most `pages` pages."""
-    answer = graph.get(path, params)
-    for number in range(pages):
-        yield from answer.get("data") or []
-        following = (answer.get("paging") or {}).get("next")
-        if not following or number + 1 == pages:
-            return
-        answer = graph.get(following)
 
 
 def _time(value: str) -> datetime:

@@ -8,7 +8,7 @@ small client here does the HTTP and turns Graph's error objects into ConnectorEr
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import requests
@@ -39,6 +39,15 @@ class Graph:
 
     def get(self, path_or_url: str, params: Mapping[str, Any] | None = None, *, gone: str = "") -> dict[str, Any]:
         return self._call("GET", path_or_url, params=params, gone=gone)
+
+    def items(self, answer: dict[str, Any], *, pages: int) -> Iterator[dict[str, Any]]:
+        """The items of a list answer and of the pages after it (`paging.next`), at most `pages` pages."""
+        for number in range(pages):
+            yield from answer.get("data") or []
+            following = (answer.get("paging") or {}).get("next")
+            if not following or number + 1 == pages:
+                return
+            answer = self.get(following)
 
     def post(self, path: str, data: Mapping[str, Any], *, files=None, gone: str = "") -> dict[str, Any]:
         return self._call("POST", path, data=data, files=files, gone=gone)
