@@ -6,6 +6,7 @@ from townsquare.networks.base import Connector, ConnectorError
 from townsquare.networks.bluesky.connector import BlueskyConnector
 from townsquare.networks.facebook.connector import FacebookConnector
 from townsquare.networks.instagram.connector import InstagramConnector
+from townsquare.networks.linkedin.connector import LinkedInConnector
 from townsquare.networks.mastodon.connector import MastodonConnector
 from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
@@ -25,6 +26,7 @@ CONNECTORS: dict[str, Connector] = {
         TwitterConnector(),
         FacebookConnector(),
         InstagramConnector(),
+        LinkedInConnector(),
     )
 }
 

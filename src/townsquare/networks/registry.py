@@ -28,7 +28,7 @@ NETWORKS: dict[str, Network] = {
         Network("twitter", "X / Twitter", 280, connected=True),
         Network("facebook", "Facebook", 63206, connected=True),
         Network("instagram", "Instagram", 2200, connected=True),
-        Network("linkedin", "LinkedIn", 3000),
+        Network("linkedin", "LinkedIn", 3000, connected=True),
     )
 }
 

@@ -40,7 +40,9 @@ class Command(BaseCommand):
         add.add_argument("--instance", help="Mastodon: the server's URL, e.g. https://mastodon.social")
         add.add_argument("--service", help="Bluesky: the account's server (default https://bsky.social)")
         add.add_argument("--app-password", help="Bluesky: an app password for --handle (stored encrypted)")
-        add.add_argument("--token", help="Mastodon, X, Facebook, Instagram: the access token (stored encrypted)")
+        add.add_argument(
+            "--token", help="Mastodon, X, Facebook, Instagram, LinkedIn: the access token (stored encrypted)"
+        )
         listing = sub.add_parser("list", help="list channels")
         listing.add_argument("--org", required=True)
         remove = sub.add_parser("remove", help="remove a channel")
@@ -105,6 +107,14 @@ class Command(BaseCommand):
             raise CommandError(
                 "instagram needs --option ig_user_id=... and --token PAGE_ACCESS_TOKEN; without them it only "
                 "receives imports"
+            )
+        if (
+            options["network"] == "linkedin"
+            and (credentials or settings)
+            and not (settings.get("organization_id") and credentials.get("access_token"))
+        ):
+            raise CommandError(
+                "linkedin needs --option organization_id=... and --token TOKEN; without them it only receives imports"
             )
         if options["network"] == "rss" and not settings.get("url"):
             raise CommandError("rss needs --option url=FEED_URL")
