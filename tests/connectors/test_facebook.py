@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
-from townsquare.networks.base import MediaItem, PostGone
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.facebook import graph as facebook_graph
 from townsquare.networks.sync import channel_sync
@@ -422,3 +422,13 @@ def test_metrics_leave_out_deleted_posts(organisation, facebook):
         posts[0]: {"likes": 11, "replies": 1, "shares": 3},
         posts[1]: {"likes": 11, "replies": 0, "shares": 3},
     }
+
+
+def test_an_answer_without_the_new_id_is_not_published_again(organisation, facebook):
+    channel = add_channel()
+    facebook.network.fail_next(FEED, Canned(200, b"{}", JSON))
+    with pytest.raises(ConnectorError, match="may have been made; check before trying again") as failed:
+        CONNECTORS["facebook"].publish(
+            channel=channel, credentials={"access_token": TOKEN}, text="Bins as normal", idempotency_key="k"
+        )
+    assert failed.value.permanent

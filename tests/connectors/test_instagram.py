@@ -345,3 +345,14 @@ def test_metrics_leave_out_deleted_media(organisation, instagram):
     )
     assert metrics.followers == 2310
     assert metrics.posts == {media[0]: {"likes": 12, "replies": 1}, media[1]: {"likes": 12, "replies": 0}}
+
+
+def test_a_failed_permalink_lookup_does_not_fail_a_made_post(organisation, instagram):
+    channel = add_channel()
+    picture = MediaItem(data=b"", mime_type="image/jpeg", alt_text="The park", url="https://media.example/p.jpg")
+    instagram.network.fail_next(f"{V}/{18000000000000000 + 5001}", Canned(500, b"oops"))
+    made = CONNECTORS["instagram"].publish(
+        channel=channel, credentials={"access_token": TOKEN}, text="Thanks", idempotency_key="k", media=[picture]
+    )
+    assert made.external_id == str(18000000000000000 + 5001) and made.url == ""
+    assert len(instagram.published) == 1

@@ -370,3 +370,13 @@ def test_metrics_leave_out_deleted_posts(organisation, linkedin):
     )
     assert metrics.followers == 9120
     assert metrics.posts == {posts[0]: {"likes": 31, "replies": 1}, posts[1]: {"likes": 31, "replies": 0}}
+
+
+def test_a_post_answered_without_its_id_is_not_published_again(organisation, linkedin):
+    channel = add_channel()
+    linkedin.network.fail_next(POSTS, Canned(201, b""))
+    with pytest.raises(ConnectorError, match="may have been made; check before trying again") as failed:
+        CONNECTORS["linkedin"].publish(
+            channel=channel, credentials={"access_token": TOKEN}, text="Bins as normal", idempotency_key="k"
+        )
+    assert failed.value.permanent

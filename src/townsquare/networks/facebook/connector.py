@@ -109,19 +109,19 @@ class FacebookConnector(Connector):
             data = {"message": text}
             if media:
                 data["attachment_id"] = self._upload(graph, page_id, media[0])
-            made = graph.post(f"{in_reply_to}/comments", data, gone="the post or comment being replied to")
-            return PublishResult(external_id=made["id"], url=f"https://www.facebook.com/{made['id']}")
+            made = graph.create(f"{in_reply_to}/comments", data, gone="the post or comment being replied to")
+            return PublishResult(external_id=made, url=f"https://www.facebook.com/{made}")
         data = {"message": text}
         for number, item in enumerate(media):
             data[f"attached_media[{number}]"] = f'{{"media_fbid": "{self._upload(graph, page_id, item)}"}}'
-        made = graph.post(f"{page_id}/feed", data)
-        return PublishResult(external_id=made["id"], url=f"https://www.facebook.com/{made['id']}")
+        made = graph.create(f"{page_id}/feed", data)
+        return PublishResult(external_id=made, url=f"https://www.facebook.com/{made}")
 
     def _upload(self, graph: Graph, page_id: str, item: MediaItem) -> str:
         """An unpublished photo with its alt text, to attach to the post or comment that follows."""
         files = {"source": (item.filename or "image", item.data, item.mime_type)}
         data = {"published": "false", "alt_text_custom": item.alt_text}
-        return graph.post(f"{page_id}/photos", data, files=files)["id"]
+        return graph.create(f"{page_id}/photos", data, files=files)
 
     def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
         graph, _ = self._graph(channel, credentials)

@@ -52,6 +52,17 @@ class Graph:
     def post(self, path: str, data: Mapping[str, Any], *, files=None, gone: str = "") -> dict[str, Any]:
         return self._call("POST", path, data=data, files=files, gone=gone)
 
+    def create(self, path: str, data: Mapping[str, Any], *, files=None, gone: str = "") -> str:
+        """POST that makes something, and its new id. An answer without one may follow a success, so trying
+        again could make it twice: that is left to a person."""
+        made = self.post(path, data, files=files, gone=gone).get("id")
+        if not made:
+            raise ConnectorError(
+                f"{self.what} answered without the new id: it may have been made; check before trying again",
+                permanent=True,
+            )
+        return str(made)
+
     def _call(self, method: str, path_or_url: str, *, gone: str = "", **kwargs: Any) -> dict[str, Any]:
         # Paging links (`paging.next`) come whole; everything else is a path under the API version.
         url = path_or_url if "://" in path_or_url else f"{API_URL}/{API_VERSION}/{path_or_url.lstrip('/')}"

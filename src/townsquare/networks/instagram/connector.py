@@ -95,8 +95,8 @@ class InstagramConnector(Connector):
             if media:
                 raise ConnectorError("an Instagram reply cannot carry an image", permanent=True)
             # Townsquare replies to comments; a reply names the comment it answers.
-            made = graph.post(f"{in_reply_to}/replies", {"message": text}, gone="the comment being replied to")
-            return PublishResult(external_id=made["id"])
+            made = graph.create(f"{in_reply_to}/replies", {"message": text}, gone="the comment being replied to")
+            return PublishResult(external_id=made)
         if not media or len(media) > MAX_IMAGES:
             raise ConnectorError(f"an Instagram post needs 1 to {MAX_IMAGES} images", permanent=True)
         missing = [item.filename or "an image" for item in media if not item.url]
@@ -110,10 +110,14 @@ class InstagramConnector(Connector):
         else:
             children = [self._container(graph, account, item, carousel=True) for item in media]
             data = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": text}
-            container = graph.post(f"{account}/media", data)["id"]
-        made = graph.post(f"{account}/media_publish", {"creation_id": container})
-        found = graph.get(made["id"], {"fields": "permalink"})
-        return PublishResult(external_id=made["id"], url=found.get("permalink") or "")
+            container = graph.create(f"{account}/media", data)
+        made = graph.create(f"{account}/media_publish", {"creation_id": container})
+        try:
+            url = graph.get(made, {"fields": "permalink"}).get("permalink") or ""
+        except ConnectorError:
+            # The post is made; failing here would have it published again.
+            url = ""
+        return PublishResult(external_id=made, url=url)
 
     def _container(
         self, graph: Graph, account: str, item: MediaItem, *, caption: str = "", carousel: bool = False
@@ -123,7 +127,7 @@ class InstagramConnector(Connector):
             data["is_carousel_item"] = "true"
         else:
             data["caption"] = caption
-        return graph.post(f"{account}/media", data)["id"]
+        return graph.create(f"{account}/media", data)
 
     def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
         graph, account = self._graph(channel, credentials)

@@ -39,6 +39,20 @@ class LinkedIn:
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, gone: str = "") -> dict[str, Any]:
         return self.call("GET", path, params=params, gone=gone).json()
 
+    def post_json(self, path: str, body: dict[str, Any], *, params=None, gone: str = "") -> dict[str, Any]:
+        """POST that makes something and answers with it (LinkedIn's 201 with a body)."""
+        answer = self.call("POST", path, json=body, params=params, gone=gone)
+        try:
+            made = answer.json()
+        except ValueError:
+            made = None
+        if not isinstance(made, dict):
+            raise ConnectorError(
+                f"{WHAT} answered without what it made: it may have been made; check before trying again",
+                permanent=True,
+            )
+        return made
+
     def call(self, method: str, path_or_url: str, *, gone: str = "", **kwargs: Any) -> requests.Response:
         url = path_or_url if "://" in path_or_url else f"{API_URL}{path_or_url}"
         try:

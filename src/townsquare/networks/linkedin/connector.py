@@ -110,7 +110,10 @@ class LinkedInConnector(Connector):
         made = api.call("POST", "/posts", json=post)
         urn = made.headers.get("x-restli-id") or ""
         if not urn:
-            raise ConnectorError("the LinkedIn API made the post but did not say its id")
+            raise ConnectorError(
+                "the LinkedIn API answered without the post's id: it may have been made; check before trying again",
+                permanent=True,
+            )
         return PublishResult(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
 
     def _reply(self, api: LinkedIn, author: str, text: str, in_reply_to: str) -> PublishResult:
@@ -122,19 +125,16 @@ class LinkedInConnector(Connector):
             body["parentComment"] = in_reply_to
         else:
             body["object"] = in_reply_to
-        made = api.call(
-            "POST",
-            f"/socialActions/{urn_path(in_reply_to)}/comments",
-            json=body,
-            gone="the post or comment being replied to",
-        ).json()
-        urn = made.get("commentUrn") or made.get("$URN") or made.get("id") or ""
-        return PublishResult(external_id=urn)
+        path = f"/socialActions/{urn_path(in_reply_to)}/comments"
+        made = api.post_json(path, body, gone="the post or comment being replied to")
+        return PublishResult(external_id=str(made.get("commentUrn") or made.get("id") or ""))
 
     def _upload(self, api: LinkedIn, author: str, item: MediaItem) -> str:
         """initializeUpload names the image and where to PUT its bytes."""
         request = {"initializeUploadRequest": {"owner": author}}
-        started = api.call("POST", "/images", params={"action": "initializeUpload"}, json=request).json()["value"]
+        started = api.post_json("/images", request, params={"action": "initializeUpload"}).get("value") or {}
+        if not started.get("uploadUrl") or not started.get("image"):
+            raise ConnectorError("the LinkedIn API gave no address to upload the image to; will try again later")
         api.call("PUT", started["uploadUrl"], data=item.data, headers={"Content-Type": item.mime_type})
         return started["image"]
 
