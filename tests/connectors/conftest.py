@@ -38,7 +38,8 @@ class FakeNetwork:
     # Answers served once, in order, before the normal ones, per path.
     canned: dict[str, list[Canned]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    # Other networks' endpoints: (method, path) -> handler(query, body bytes, headers) -> (status, JSON payload).
+    # Other networks' endpoints: (method, path) -> handler(query, body bytes, headers) -> (status, JSON payload)
+    # or (status, JSON payload, extra response headers).
     routes: dict[tuple[str, str], Callable[..., tuple[int, Any]]] = field(default_factory=dict)
 
     def fail_next(self, path: str, *answers: Canned) -> None:
@@ -62,8 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, payload: Any, status: int = 200) -> None:
-        self._send(status, json.dumps(payload).encode(), {"Content-Type": "application/json; charset=utf-8"})
+    def _json(self, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+        self._send(status, json.dumps(payload).encode(), headers)
 
     def _handle(self, method: str) -> None:
         parts = urlsplit(self.path)
@@ -79,8 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
         route = network.routes.get((method, parts.path))
         if route is not None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, payload = route(parse_qs(parts.query), body, dict(self.headers.items()))
-            self._json(payload, status=status)
+            status, payload, *extra = route(parse_qs(parts.query), body, dict(self.headers.items()))
+            self._json(payload, status=status, headers=extra[0] if extra else None)
         elif method == "GET" and parts.path == "/api/v1/notifications":
             self._notifications(query)
         elif method == "POST" and parts.path == "/api/v1/statuses":
@@ -127,6 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         self._handle("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._handle("PUT")
 
 
 class _Server(ThreadingHTTPServer):

@@ -28,7 +28,7 @@ def test_every_connected_network_has_a_connector_and_no_other():
 
 def test_an_unconnected_network_says_to_import_instead():
     with pytest.raises(ConnectorError, match="import its exports"):
-        connector_for("twitter")
+        connector_for("myspace")
 
 
 def test_the_sandbox_publishes_through_its_service_and_has_nothing_to_fetch(organisation):

@@ -52,6 +52,8 @@ class MediaItem:
     mime_type: str
     alt_text: str
     filename: str = ""
+    # Where the image can be fetched publicly; Instagram takes images only by address.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def refuse_media(kind: str, media: Sequence[MediaItem]) -> None:
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait from Retry-After (seconds or an HTTP date) or X-RateLimit-Reset (ISO time or epoch)."""
+    """Seconds to wait from Retry-After (seconds or an HTTP date) or X-RateLimit-Reset (ISO time or epoch; X
+    spells it x-rate-limit-reset)."""
     now = time.time() if now is None else now
     value = headers.get("Retry-After")
     if value:
@@ -119,7 +122,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
             return max(0.0, parsedate_to_datetime(value).timestamp() - now)
         except (TypeError, ValueError):
             pass
-    reset = headers.get("X-RateLimit-Reset")
+    reset = headers.get("X-RateLimit-Reset") or headers.get("x-rate-limit-reset")
     if reset:
         reset = reset.strip()
         try:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from townsquare.networks.base import Connector, ConnectorError
 from townsquare.networks.bluesky.connector import BlueskyConnector
+from townsquare.networks.facebook.connector import FacebookConnector
+from townsquare.networks.instagram.connector import InstagramConnector
+from townsquare.networks.linkedin.connector import LinkedInConnector
 from townsquare.networks.mastodon.connector import MastodonConnector
 from townsquare.networks.reddit.connector import RedditConnector
 from townsquare.networks.rss.connector import RssConnector
 from townsquare.networks.sandbox.connector import SandboxConnector
+from townsquare.networks.twitter.connector import TwitterConnector
 from townsquare.networks.youtube.connector import YouTubeConnector
 
 CONNECTORS: dict[str, Connector] = {
@@ -19,6 +23,10 @@ CONNECTORS: dict[str, Connector] = {
         BlueskyConnector(),
         RedditConnector(),
         YouTubeConnector(),
+        TwitterConnector(),
+        FacebookConnector(),
+        InstagramConnector(),
+        LinkedInConnector(),
     )
 }
 

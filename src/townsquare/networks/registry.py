@@ -25,10 +25,10 @@ NETWORKS: dict[str, Network] = {
         Network("reddit", "Reddit", 40000, connected=True),
         Network("youtube", "YouTube", 10000, connected=True),
         Network("rss", "RSS / Atom feed", 0, connected=True),
-        Network("twitter", "X / Twitter", 280),
-        Network("facebook", "Facebook", 63206),
-        Network("instagram", "Instagram", 2200),
-        Network("linkedin", "LinkedIn", 3000),
+        Network("twitter", "X / Twitter", 280, connected=True),
+        Network("facebook", "Facebook", 63206, connected=True),
+        Network("instagram", "Instagram", 2200, connected=True),
+        Network("linkedin", "LinkedIn", 3000, connected=True),
     )
 }
 

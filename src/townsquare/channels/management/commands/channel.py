@@ -19,6 +19,11 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     return pairs
 
 
+def _twitter_access(credentials: dict[str, str]) -> bool:
+    oauth1 = {"consumer_key", "consumer_secret", "access_token", "access_token_secret"}
+    return oauth1 <= set(credentials) if "access_token_secret" in credentials else bool(credentials.get("access_token"))
+
+
 class Command(BaseCommand):
     help = "Manage an organisation's channels (its accounts on networks)."
 
@@ -35,7 +40,9 @@ class Command(BaseCommand):
         add.add_argument("--instance", help="Mastodon: the server's URL, e.g. https://mastodon.social")
         add.add_argument("--service", help="Bluesky: the account's server (default https://bsky.social)")
         add.add_argument("--app-password", help="Bluesky: an app password for --handle (stored encrypted)")
-        add.add_argument("--token", help="Mastodon: the account's access token (stored encrypted)")
+        add.add_argument(
+            "--token", help="Mastodon, X, Facebook, Instagram, LinkedIn: the access token (stored encrypted)"
+        )
         listing = sub.add_parser("list", help="list channels")
         listing.add_argument("--org", required=True)
         remove = sub.add_parser("remove", help="remove a channel")
@@ -77,6 +84,38 @@ class Command(BaseCommand):
             raise CommandError("reddit needs --credential client_id=..., client_secret=... and password=...")
         if options["network"] == "youtube" and not (settings.get("channel_id") and credentials.get("api_key")):
             raise CommandError("youtube needs --option channel_id=UC... and --credential api_key=...")
+        if options["network"] == "twitter" and credentials and not _twitter_access(credentials):
+            raise CommandError(
+                "twitter needs --token (an OAuth 2.0 user access token) or --credential consumer_key=..., "
+                "consumer_secret=..., access_token=... and access_token_secret=... (OAuth 1.0a); without any it "
+                "only receives imports"
+            )
+        if (
+            options["network"] == "facebook"
+            and (credentials or settings)
+            and not (settings.get("page_id") and credentials.get("access_token"))
+        ):
+            raise CommandError(
+                "facebook needs --option page_id=... and --token PAGE_ACCESS_TOKEN; without them it only "
+                "receives imports"
+            )
+        if (
+            options["network"] == "instagram"
+            and (credentials or settings)
+            and not (settings.get("ig_user_id") and credentials.get("access_token"))
+        ):
+            raise CommandError(
+                "instagram needs --option ig_user_id=... and --token PAGE_ACCESS_TOKEN; without them it only "
+                "receives imports"
+            )
+        if (
+            options["network"] == "linkedin"
+            and (credentials or settings)
+            and not (settings.get("organization_id") and credentials.get("access_token"))
+        ):
+            raise CommandError(
+                "linkedin needs --option organization_id=... and --token TOKEN; without them it only receives imports"
+            )
         if options["network"] == "rss" and not settings.get("url"):
             raise CommandError("rss needs --option url=FEED_URL")
         try:

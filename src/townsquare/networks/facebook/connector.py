@@ -1,0 +1,157 @@
+"""Facebook Pages through the Graph API: comments on the Page's posts, visitors' posts and posts that tag the
+Page in; posts, replies and likes out; followers and each post's counts.
+
+Graph has no feed of "what is new for this Page" to poll (that is what its webhooks are for), so a run reads
+the Page's posts of the last FEED_DAYS days with their newest comments, follows a post's comment pages while
+they are all new, and reads /tagged back to the newest item stored. The cursor is `{"newest": created_time of
+the newest item stored}`; items of that same second come again and de-duplication absorbs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from townsquare.networks.base import (
+    AccountMetrics,
+    Connector,
+    ConnectorError,
+    FetchResult,
+    MediaItem,
+    PostGone,
+    PublishResult,
+)
+from townsquare.networks.facebook.graph import Graph
+from townsquare.networks.facebook.mapping import POST_FIELDS, TAGGED_FIELDS, comment_to_record, post_to_record
+from townsquare.posts.normalise import PostRecord, parse_datetime
+
+# Comments arrive mostly in a post's first days; older posts are not read for new comments.
+FEED_DAYS = 14
+PAGE_SIZE = 25
+MAX_PAGES = 10
+WHAT = "the Facebook Graph API"
+
+
+class FacebookConnector(Connector):
+    kind = "facebook"
+    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "metrics"})
+    sync_interval = 600
+
+    def _graph(self, channel, credentials: dict[str, str]) -> tuple[Graph, str]:
+        page_id = (channel.options or {}).get("page_id")
+        token = credentials.get("access_token")
+        if not page_id or not token:
+            raise ConnectorError(
+                "the channel has no Page id or Page access token: add it again with --option page_id=... and "
+                "--token PAGE_TOKEN",
+                permanent=True,
+            )
+        return Graph(token, what=WHAT), page_id
+
+    def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
+        graph, page_id = self._graph(channel, credentials)
+        newest = _time(cursor["newest"]) if cursor.get("newest") else None
+        records: list[PostRecord] = []
+        try:
+            for post in self._recent(graph, f"{page_id}/feed", first_run=newest is None):
+                if newest is None or _time(post["created_time"]) >= newest:
+                    records.append(post_to_record(post))
+                records.extend(self._comments(graph, post, newest))
+            tagged = {"fields": TAGGED_FIELDS, "limit": PAGE_SIZE}
+            pages = 1 if newest is None else MAX_PAGES
+            for post in graph.items(graph.get(f"{page_id}/tagged", tagged), pages=pages):
+                if newest is not None and _time(post["created_time"]) < newest:
+                    break
+                records.append(post_to_record(post, kind="tagged"))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
+        top = max((record.created_at for record in records), default=newest)
+        return FetchResult(records=records, cursor={"newest": top.isoformat()} if top else dict(cursor))
+
+    def _recent(self, graph: Graph, path: str, *, first_run: bool) -> Iterator[dict[str, Any]]:
+        """The Page's posts, newest first, back to FEED_DAYS ago (a new channel: the newest page only)."""
+        since = datetime.now(UTC) - timedelta(days=FEED_DAYS)
+        params = {"fields": POST_FIELDS, "limit": PAGE_SIZE}
+        for post in graph.items(graph.get(path, params), pages=1 if first_run else MAX_PAGES):
+            if _time(post["created_time"]) < since:
+                return
+            yield post
+
+    def _comments(self, graph: Graph, post: dict[str, Any], newest: datetime | None) -> list[PostRecord]:
+        """The post's comments newer than `newest`; further pages only while a whole page is new."""
+        found, page = [], post.get("comments") or {}
+        for _ in range(MAX_PAGES):
+            comments = page.get("data") or []
+            fresh = [item for item in comments if newest is None or _time(item["created_time"]) >= newest]
+            found += [comment_to_record(item, post_id=post["id"]) for item in fresh]
+            following = (page.get("paging") or {}).get("next")
+            if newest is None or len(fresh) < len(comments) or not following:
+                break
+            page = graph.get(following)
+        return found
+
+    def publish(
+        self,
+        *,
+        channel,
+        credentials: dict[str, str],
+        text: str,
+        idempotency_key: str,
+        in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
+    ) -> PublishResult:
+        graph, page_id = self._graph(channel, credentials)
+        # Graph has no idempotency key: a publish retried after a lost answer can post twice.
+        if in_reply_to:
+            if len(media) > 1:
+                raise ConnectorError("a Facebook comment takes at most one image", permanent=True)
+            data = {"message": text}
+            if media:
+                data["attachment_id"] = self._upload(graph, page_id, media[0])
+            made = graph.create(f"{in_reply_to}/comments", data, gone="the post or comment being replied to")
+            return PublishResult(external_id=made, url=f"https://www.facebook.com/{made}")
+        data = {"message": text}
+        for number, item in enumerate(media):
+            data[f"attached_media[{number}]"] = f'{{"media_fbid": "{self._upload(graph, page_id, item)}"}}'
+        made = graph.create(f"{page_id}/feed", data)
+        return PublishResult(external_id=made, url=f"https://www.facebook.com/{made}")
+
+    def _upload(self, graph: Graph, page_id: str, item: MediaItem) -> str:
+        """An unpublished photo with its alt text, to attach to the post or comment that follows."""
+        files = {"source": (item.filename or "image", item.data, item.mime_type)}
+        data = {"published": "false", "alt_text_custom": item.alt_text}
+        return graph.create(f"{page_id}/photos", data, files=files)
+
+    def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
+        graph, _ = self._graph(channel, credentials)
+        graph.post(f"{external_id}/likes", {}, gone="the post being liked")
+
+    def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
+        graph, page_id = self._graph(channel, credentials)
+        page = graph.get(page_id, {"fields": "followers_count,fan_count"})
+        posts: dict[str, dict[str, int]] = {}
+        fields = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
+        for start in range(0, len(external_ids), 50):
+            batch = list(external_ids[start : start + 50])
+            try:
+                found = graph.get("", {"ids": ",".join(batch), "fields": fields}, gone="a post")
+            except PostGone:
+                # One deleted post fails the whole batch: ask for each, leaving out the deleted ones.
+                found = {}
+                for post_id in batch:
+                    try:
+                        found[post_id] = graph.get(post_id, {"fields": fields}, gone="a post")
+                    except PostGone:
+                        continue
+            for post_id, post in found.items():
+                posts[post_id] = {
+                    "likes": ((post.get("reactions") or {}).get("summary") or {}).get("total_count", 0),
+                    "replies": ((post.get("comments") or {}).get("summary") or {}).get("total_count", 0),
+                    "shares": (post.get("shares") or {}).get("count", 0),
+                }
+        return AccountMetrics(followers=page.get("followers_count", page.get("fan_count")), posts=posts)
+
+
+def _time(value: str) -> datetime:
+    return parse_datetime(value).astimezone(UTC)

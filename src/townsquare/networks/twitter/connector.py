@@ -1,0 +1,256 @@
+"""X (Twitter) through Tweepy's API v2 client: mentions in, posts, replies, likes and reposts out, metrics.
+
+The mentions timeline (GET /2/users/:id/mentions) runs newest first and pages backwards with a
+pagination_token, so the cursor is `{"since_id": newest mention stored, "walk": the page token while a walk
+back to it is under way, "top": that walk's newest id, "user_id": the account's id}`. `since_id` only moves
+once the walk has reached it, so a run cut short continues the walk next time and never leaves a gap.
+
+Access is either an OAuth 2.0 user access token (`access_token`; it expires after two hours unless renewed
+outside Townsquare) or OAuth 1.0a user tokens that do not expire (`consumer_key`, `consumer_secret`,
+`access_token`, `access_token_secret`), all in the vault.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+import tweepy
+
+from townsquare.networks.base import (
+    AccountMetrics,
+    Connector,
+    ConnectorError,
+    FetchResult,
+    MediaItem,
+    PostGone,
+    PublishResult,
+    error_for_status,
+)
+from townsquare.networks.twitter.mapping import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, page_to_records
+
+# Tweepy's client always calls this host; requests are sent to API_URL instead (tests point it at the stand-in).
+TWEEPY_HOST = "https://api.twitter.com"
+API_URL = "https://api.x.com"
+TIMEOUT_SECONDS = 20
+# The mentions timeline gives at most 100 a page (and 5 at least).
+PAGE_SIZE = 100
+# GET /2/tweets takes at most 100 ids.
+LOOKUP_SIZE = 100
+ALT_TEXT_LIMIT = 1000
+WHAT = "the X API"
+OAUTH1 = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+# X answers 403 when a reply or like names a tweet that was deleted or that the account cannot see.
+GONE_WORDS = ("deleted", "not visible", "not found")
+
+
+class _Session(requests.Session):
+    """Tweepy's v2 client sends its requests without a timeout; this one has one, and sends them to API_URL."""
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
+        if url.startswith(TWEEPY_HOST):
+            url = API_URL + url[len(TWEEPY_HOST) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+class _Account:
+    """A Tweepy client for the channel's account and whether it signs with OAuth 1.0a (`user_auth`)."""
+
+    def __init__(self, credentials: dict[str, str]) -> None:
+        if credentials.get("access_token_secret"):
+            missing = [name for name in OAUTH1 if not credentials.get(name)]
+            if missing:
+                raise ConnectorError(
+                    f"the channel has no {', '.join(missing)} for OAuth 1.0a: add it again with --credential",
+                    permanent=True,
+                )
+            self.client = tweepy.Client(**{name: credentials[name] for name in OAUTH1}, return_type=dict)
+            self.user_auth = True
+        elif credentials.get("access_token"):
+            # An OAuth 2.0 user access token is sent as the bearer token (Tweepy's user_auth=False).
+            self.client = tweepy.Client(bearer_token=credentials["access_token"], return_type=dict)
+            self.user_auth = False
+        else:
+            raise ConnectorError(
+                "the channel has no X access token: add it again with --token (OAuth 2.0) or with --credential "
+                "consumer_key, consumer_secret, access_token and access_token_secret (OAuth 1.0a)",
+                permanent=True,
+            )
+        self.client.session = _Session()
+
+    def user_id(self, channel, cursor: dict[str, Any]) -> str:
+        known = (channel.options or {}).get("user_id") or cursor.get("user_id")
+        if known:
+            return str(known)
+        return _data(self.client.get_me(user_auth=self.user_auth))["id"]
+
+    def upload(self, item: MediaItem) -> str:
+        """POST /2/media/upload (base64 in JSON), then the alt text with POST /2/media/metadata."""
+        if len(item.alt_text) > ALT_TEXT_LIMIT:
+            raise ConnectorError(f"X takes alt text of at most {ALT_TEXT_LIMIT} characters", permanent=True)
+        body = {"media": base64.b64encode(item.data).decode(), "media_category": "tweet_image",
+                "media_type": item.mime_type}  # fmt: skip
+        uploaded = self.client.request("POST", "/2/media/upload", json=body, user_auth=self.user_auth)
+        media_id = _data(uploaded.json())["id"]
+        if item.alt_text:
+            metadata = {"id": media_id, "metadata": {"alt_text": {"text": item.alt_text}}}
+            self.client.request("POST", "/2/media/metadata", json=metadata, user_auth=self.user_auth)
+        return media_id
+
+
+class TwitterConnector(Connector):
+    kind = "twitter"
+    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
+    # The mentions timeline allows few requests per 15 minutes on the smaller paid tiers.
+    sync_interval = 900
+
+    def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
+        account = _Account(credentials)
+        since, walk = cursor.get("since_id"), cursor.get("walk")
+        with _errors():
+            user_id = account.user_id(channel, cursor)
+            page = account.client.get_users_mentions(
+                user_id, max_results=PAGE_SIZE, since_id=since, pagination_token=walk, tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS, user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS, user_auth=account.user_auth,
+            )  # fmt: skip
+            records = page_to_records(_page(page))
+        meta = page.get("meta") or {}
+        top = cursor.get("top") or meta.get("newest_id") or since
+        # A new channel takes the newest page only; an old one walks back until it meets since_id.
+        if since and meta.get("next_token"):
+            walking = {"user_id": user_id, "since_id": since, "walk": meta["next_token"], "top": top}
+            return FetchResult(records=records, cursor=walking, more=True)
+        return FetchResult(records=records, cursor={"user_id": user_id, **({"since_id": top} if top else {})})
+
+    def publish(
+        self,
+        *,
+        channel,
+        credentials: dict[str, str],
+        text: str,
+        idempotency_key: str,
+        in_reply_to: str | None = None,
+        media: Sequence[MediaItem] = (),
+    ) -> PublishResult:
+        account = _Account(credentials)
+        # X has no idempotency key: a publish retried after a lost answer can post twice.
+        with _errors(gone="the post being replied to"):
+            media_ids = [account.upload(item) for item in media]
+            created = _data(
+                account.client.create_tweet(
+                    text=text, in_reply_to_tweet_id=in_reply_to or None, media_ids=media_ids or None,
+                    user_auth=account.user_auth,
+                )
+            )  # fmt: skip
+        return PublishResult(external_id=created["id"], url=f"https://x.com/{channel.handle}/status/{created['id']}")
+
+    def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
+        account = _Account(credentials)
+        gone = "the post being liked"
+        with _errors(gone=gone):
+            _data(account.client.like(external_id, user_auth=account.user_auth), gone=gone)
+
+    def share(self, *, channel, credentials: dict[str, str], external_id: str) -> PublishResult:
+        account = _Account(credentials)
+        gone = "the post being reposted"
+        with _errors(gone=gone):
+            done = _data(account.client.retweet(external_id, user_auth=account.user_auth), gone=gone)
+        # The answer only says `retweeted`; a repost is known by the post it shares.
+        shared = done.get("rest_id") or done.get("id") or external_id
+        return PublishResult(external_id=str(shared), url=f"https://x.com/{channel.handle}/status/{external_id}")
+
+    def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
+        account = _Account(credentials)
+        posts: dict[str, dict[str, int]] = {}
+        with _errors():
+            me = _data(account.client.get_me(user_fields=["public_metrics"], user_auth=account.user_auth))
+            for start in range(0, len(external_ids), LOOKUP_SIZE):
+                batch = list(external_ids[start : start + LOOKUP_SIZE])
+                # Deleted posts are left out of `data` (and named in `errors`); they have no counts to read.
+                found = account.client.get_tweets(batch, tweet_fields=["public_metrics"], user_auth=account.user_auth)
+                for tweet in found.get("data") or []:
+                    counts = tweet.get("public_metrics") or {}
+                    posts[tweet["id"]] = {
+                        name: counts[field]
+                        for name, field in (
+                            ("likes", "like_count"),
+                            ("shares", "retweet_count"),
+                            ("replies", "reply_count"),
+                            ("views", "impression_count"),
+                        )  # fmt: skip
+                        if counts.get(field) is not None
+                    }
+        return AccountMetrics(followers=(me.get("public_metrics") or {}).get("followers_count"), posts=posts)
+
+
+def _page(page: Any) -> dict[str, Any]:
+    """A list answer: `data` (absent when empty) or, when X refused the whole request, only `errors`."""
+    if not isinstance(page, dict):
+        raise ValueError("not a JSON object")
+    if "data" not in page and page.get("errors") and not (page.get("meta") or {}).get("result_count") == 0:
+        raise ConnectorError(f"{WHAT} refused the request: {_problem(page['errors'][0])}")
+    return page
+
+
+def _data(answer: Any, *, gone: str = "") -> dict[str, Any]:
+    """The `data` object of a single answer; X says why in `errors` when there is none."""
+    if not isinstance(answer, dict):
+        raise ValueError("not a JSON object")
+    if not isinstance(answer.get("data"), dict):
+        problems = answer.get("errors") or []
+        if gone and problems and str(problems[0].get("type", "")).endswith("/resource-not-found"):
+            raise PostGone(f"{gone} no longer exists on X (it was deleted)")
+        if problems:
+            raise ConnectorError(f"{WHAT} refused the request: {_problem(problems[0])}")
+        raise KeyError("data")
+    return answer["data"]
+
+
+def _problem(problem: Any) -> str:
+    if not isinstance(problem, dict):
+        return str(problem)
+    return str(problem.get("detail") or problem.get("message") or problem.get("title") or problem)
+
+
+@contextmanager
+def _errors(*, gone: str = "") -> Iterator[None]:
+    """Turn Tweepy's and requests' exceptions into ConnectorError in plain words."""
+    try:
+        yield
+    except tweepy.HTTPException as error:
+        status, headers = error.response.status_code, error.response.headers
+        said = "; ".join(error.api_messages) or ""
+        if gone and status in (403, 404) and any(word in said.lower() for word in GONE_WORDS):
+            raise PostGone(f"{gone} no longer exists on X (it was deleted) or cannot be seen") from error
+        if gone and status == 404:
+            raise PostGone(f"{gone} no longer exists on X (it was deleted)") from error
+        if gone and status == 403 and said and not _is_auth_problem(error):
+            # A refusal of this one post (duplicate text, a reply the author does not allow): the account's
+            # access is fine.
+            raise ConnectorError(f"{WHAT} refused the request (HTTP 403): {said}") from error
+        found = error_for_status(status, what=WHAT, headers=headers)
+        if said and not found.permanent and status != 429 and status < 500:
+            found = ConnectorError(f"{found.message}: {said}")
+        raise found from error
+    except requests.Timeout as error:
+        raise ConnectorError(f"could not reach {WHAT}: the request timed out; will try again later") from error
+    except requests.ConnectionError as error:
+        raise ConnectorError(f"could not reach {WHAT}: no answer; will try again later") from error
+    except ValueError as error:
+        raise ConnectorError(f"{WHAT} sent an answer that is not valid JSON; will try again later") from error
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
+
+
+def _is_auth_problem(error: tweepy.HTTPException) -> bool:
+    """X's 403s that mean the app or the token lacks access (not enrolled, missing scope, suspended)."""
+    for problem in error.api_errors:
+        if isinstance(problem, dict):
+            kind = str(problem.get("type") or "") + str(problem.get("reason") or "")
+            if any(word in kind for word in ("client-forbidden", "client-not-enrolled", "unsupported-authentication")):
+                return True
+    return False
