@@ -15,6 +15,8 @@ NOTIFICATIONS = XRPC + "app.bsky.notification.listNotifications"
 SESSION = XRPC + "com.atproto.server.createSession"
 GET_POSTS = XRPC + "app.bsky.feed.getPosts"
 CREATE_RECORD = XRPC + "com.atproto.repo.createRecord"
+UPLOAD_BLOB = XRPC + "com.atproto.repo.uploadBlob"
+GET_PROFILE = XRPC + "app.bsky.actor.getProfile"
 OWN_DID = "did:plc:northfieldcc0000000000000"
 
 
@@ -68,6 +70,9 @@ class FakeBluesky:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: list[dict[str, Any]] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
+    # Uploaded blobs: (content type, bytes); the account's followers.
+    blobs: list[tuple[str, bytes]] = field(default_factory=list)
+    followers: int = 0
 
     def __post_init__(self) -> None:
         self.network.routes.update(
@@ -76,6 +81,8 @@ class FakeBluesky:
                 ("GET", NOTIFICATIONS): self._notifications,
                 ("GET", GET_POSTS): self._get_posts,
                 ("POST", CREATE_RECORD): self._create,
+                ("POST", UPLOAD_BLOB): self._upload,
+                ("GET", GET_PROFILE): self._profile,
             }
         )
 
@@ -123,6 +130,21 @@ class FakeBluesky:
         self.created.append(data)
         uri = f"at://{data['repo']}/{data['collection']}/3lbq{len(self.created):09d}"
         return 200, {"uri": uri, "cid": f"bafyreicreated{len(self.created)}", "validationStatus": "valid"}
+
+    def _upload(self, query, body: bytes, headers) -> tuple[int, Any]:
+        if refused := self._auth(headers):
+            return refused
+        mime_type = {name.lower(): value for name, value in headers.items()}.get("content-type", "")
+        self.blobs.append((mime_type, body))
+        ref = {"$link": f"bafkreiblob{len(self.blobs):04d}"}
+        return 200, {"blob": {"$type": "blob", "ref": ref, "mimeType": mime_type, "size": len(body)}}
+
+    def _profile(self, query: dict[str, list[str]], body, headers) -> tuple[int, Any]:
+        if refused := self._auth(headers):
+            return refused
+        actor = query["actor"][-1]
+        counts = {"followersCount": self.followers, "followsCount": 12, "postsCount": 40}
+        return 200, {**profile(actor), **counts, "indexedAt": "2024-01-01T00:00:00.000Z"}
 
     def add_post(self, handle: str, rkey: str, record: dict[str, Any], **view: Any) -> dict[str, Any]:
         uri = post_uri(handle, rkey)

@@ -3,12 +3,15 @@ serves feeds, from recorded payloads the test sets up. Nothing reaches the inter
 
 from __future__ import annotations
 
+import email.policy
 import json
+import re
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +36,11 @@ class FakeNetwork:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Mastodon media uploads by id, favourites and boosts (status ids), and the account's followers.
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    favourited: list[str] = field(default_factory=list)
+    reblogged: list[str] = field(default_factory=list)
+    followers: int = 0
     # Feeds by path: (body, etag).
     feeds: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     # Answers served once, in order, before the normal ones, per path.
@@ -87,6 +95,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._notifications(query)
         elif method == "POST" and parts.path == "/api/v1/statuses":
             self._publish()
+        elif method == "GET" and parts.path == "/api/v1/statuses":
+            wanted = parse_qs(parts.query).get("id[]", [])
+            self._json([network.statuses[status_id] for status_id in wanted if status_id in network.statuses])
+        elif method == "GET" and parts.path == "/api/v1/accounts/verify_credentials":
+            self._json({**mastodon_account("northfieldcc"), "followers_count": network.followers})
+        elif method == "POST" and parts.path == "/api/v2/media":
+            self._media()
+        elif method == "POST" and re.fullmatch(r"/api/v1/statuses/\d+/(favourite|reblog)", parts.path):
+            self._act(parts.path)
         elif method == "GET" and parts.path in network.feeds:
             body, etag = network.feeds[parts.path]
             if etag and self.headers.get("If-None-Match") == etag:
@@ -106,10 +123,50 @@ class _Handler(BaseHTTPRequestHandler):
             page = items[-limit:]
         self._json(list(reversed(page)))
 
+    def _media(self) -> None:
+        """A multipart upload (file, description), answered with a MediaAttachment as for a processed image."""
+        length = int(self.headers.get("Content-Length") or 0)
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        message = BytesParser(policy=email.policy.HTTP).parsebytes(head + self.rfile.read(length))
+        fields = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+        media_id = str(3000 + len(self.network.media))
+        attachment = {
+            "id": media_id,
+            "type": "image",
+            "url": f"https://files.social.example/{media_id}.png",
+            "preview_url": f"https://files.social.example/{media_id}-small.png",
+            "description": fields["description"].get_content() if "description" in fields else None,
+            "blurhash": None,
+        }
+        self.network.media[media_id] = {
+            **attachment,
+            "data": fields["file"].get_content(),
+            "mime_type": fields["file"].get_content_type(),
+        }
+        self._json(attachment)
+
+    def _act(self, path: str) -> None:
+        status_id, action = path.split("/")[-2:]
+        if status_id not in self.network.statuses:
+            self._json({"error": "Record not found"}, status=404)
+            return
+        status = self.network.statuses[status_id]
+        if action == "favourite":
+            self.network.favourited.append(status_id)
+            self._json({**status, "favourited": True})
+        else:
+            self.network.reblogged.append(status_id)
+            boost_id = str(800000 + len(self.network.reblogged))
+            self._json(mastodon_status(boost_id, content="", acct="northfieldcc", reblog=status))
+
     def _publish(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode()
-        form = json.loads(raw) if raw.startswith("{") else {k: v[-1] for k, v in parse_qs(raw).items()}
+        form = (
+            json.loads(raw)
+            if raw.startswith("{")
+            else {k: v if k.endswith("[]") else v[-1] for k, v in parse_qs(raw).items()}
+        )
         key = self.headers.get("Idempotency-Key") or ""
         if key in self.network.published:
             self._json(self.network.published[key])
@@ -119,7 +176,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"error": "Record not found"}, status=404)
             return
         status_id = str(900000 + len(self.network.published))
-        status = mastodon_status(status_id, text=form["status"], acct="northfieldcc", in_reply_to_id=parent)
+        media_ids = form.get("media_ids") or form.get("media_ids[]") or []
+        attachments = [
+            {k: v for k, v in self.network.media[i].items() if k not in {"data", "mime_type"}} for i in media_ids
+        ]
+        status = mastodon_status(
+            status_id, text=form["status"], acct="northfieldcc", in_reply_to_id=parent, media_attachments=attachments
+        )
         self.network.published[key] = status
         self.network.statuses[status_id] = status
         self._json(status)

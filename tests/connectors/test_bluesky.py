@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -21,10 +22,12 @@ from tests.connectors.bluesky_fake import (
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials
-from townsquare.networks.base import PostGone
+from townsquare.ingest.pipeline import ingest_records
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone
 from townsquare.networks.bluesky import connector as bluesky_connector
+from townsquare.networks.bluesky.mapping import post_to_record
 from townsquare.networks.connectors import CONNECTORS
-from townsquare.networks.sync import channel_sync
+from townsquare.networks.sync import channel_sync, channels_due
 from townsquare.posts.models import Post
 
 
@@ -240,6 +243,19 @@ def test_failures_are_recorded_in_plain_words_and_nothing_is_lost(case, organisa
     assert stored() == set(first + later)
 
 
+def test_a_rate_limit_reset_holds_the_channel_back_until_then(organisation, bluesky, capsys):
+    channel = add_channel(bluesky)
+    bluesky.mentions(0, 1)
+    reset = int(time.time()) + 3600
+    headers = {"Content-Type": "application/json", "ratelimit-remaining": "0", "ratelimit-reset": str(reset)}
+    bluesky.network.fail_next(NOTIFICATIONS, Canned(429, b'{"error":"RateLimitExceeded"}', headers))
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert report.retry_after and channel.next_sync_at.timestamp() == pytest.approx(reset, abs=2)
+    assert channel not in channels_due(now=channel.last_error_at + timedelta(minutes=30))
+    assert channel in channels_due(now=channel.next_sync_at)
+
+
 def test_a_wrong_app_password_disables_the_channel(organisation, bluesky, capsys):
     bluesky.mentions(0, 1)
     channel = add_channel(bluesky, password="revoked-pass-word")
@@ -292,3 +308,79 @@ def test_replying_to_a_deleted_post_says_so(organisation, bluesky):
             in_reply_to=post_uri("resident.bsky.social", "gone"),
         )  # fmt: skip
     assert not raised.value.permanent and not bluesky.created
+
+
+def test_a_new_version_of_a_stored_post_replaces_its_text_and_keeps_the_first(organisation, bluesky, capsys):
+    """Bluesky records are content-addressed: a post rewritten with putRecord comes back with a new cid."""
+    first = bluesky.add_post("resident.bsky.social", "e1", post_record("@northfieldcc potholes on Hill Rd"))
+    bluesky.notify(1, first)
+    add_channel(bluesky)
+    sync(capsys)
+    second = {**first, "cid": "bafyreie1v2", "record": post_record("@northfieldcc potholes on Hill Rd, fixed!")}
+    third_copy_of_second = dict(second)
+    for view in (second, third_copy_of_second):
+        ingest_records(organisation=organisation, records=[post_to_record(view)], source="sync")
+    post = Post.objects.get(external_id=first["uri"])
+    assert post.text == "@northfieldcc potholes on Hill Rd, fixed!" and post.extra["cid"] == "bafyreie1v2"
+    assert [edit["text"] for edit in post.extra["edits"]] == ["@northfieldcc potholes on Hill Rd"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+STRONG_REF = "com.atproto.repo.strongRef"
+
+
+def test_images_are_uploaded_as_blobs_and_embedded_with_alt_text(organisation, bluesky):
+    channel = add_channel(bluesky)
+    images = [
+        MediaItem(data=PNG, mime_type="image/png", alt_text="Flooded underpass on Station Road"),
+        MediaItem(data=b"\xff\xd8\xff jpeg", mime_type="image/jpeg", alt_text="Sandbags stacked by the door"),
+    ]
+    CONNECTORS["bluesky"].publish(
+        channel=channel,
+        credentials=channel_credentials(channel=channel),
+        text="Station Road underpass is closed",
+        idempotency_key="k",
+        media=images,
+    )
+    assert bluesky.blobs == [("image/png", PNG), ("image/jpeg", b"\xff\xd8\xff jpeg")]
+    embed = bluesky.created[0]["record"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"
+    assert [(image["alt"], image["image"]["ref"]["$link"]) for image in embed["images"]] == [
+        ("Flooded underpass on Station Road", "bafkreiblob0001"),
+        ("Sandbags stacked by the door", "bafkreiblob0002"),
+    ]
+    with pytest.raises(ConnectorError, match="at most 4 images"):
+        CONNECTORS["bluesky"].publish(
+            channel=channel, credentials=channel_credentials(channel=channel), text="x", idempotency_key="k",
+            media=images * 3,
+        )  # fmt: skip
+
+
+def test_like_and_repost_name_the_post_by_uri_and_cid(organisation, bluesky):
+    post = bluesky.add_post("resident.bsky.social", "l1", post_record("Lovely new benches in the park"))
+    channel = add_channel(bluesky)
+    connector, credentials = CONNECTORS["bluesky"], channel_credentials(channel=channel)
+    connector.like(channel=channel, credentials=credentials, external_id=post["uri"])
+    shared = connector.share(channel=channel, credentials=credentials, external_id=post["uri"])
+    assert [(item["collection"], item["record"]["subject"]) for item in bluesky.created] == [
+        ("app.bsky.feed.like", {"$type": STRONG_REF, "uri": post["uri"], "cid": post["cid"]}),
+        ("app.bsky.feed.repost", {"$type": STRONG_REF, "uri": post["uri"], "cid": post["cid"]}),
+    ]
+    assert shared.external_id.startswith("at://did:plc:northfieldcc") and "/app.bsky.feed.repost/" in shared.external_id
+    with pytest.raises(PostGone, match="the post being liked no longer exists"):
+        connector.like(channel=channel, credentials=credentials, external_id=post_uri("x.bsky.social", "gone"))
+
+
+def test_metrics_read_followers_and_counts_of_each_post(organisation, bluesky):
+    uris = [
+        bluesky.add_post(bluesky.handle, f"own{n}", post_record(f"post {n}"), likeCount=n, quoteCount=1)["uri"]
+        for n in range(30)
+    ]
+    bluesky.followers = 5120
+    channel = add_channel(bluesky)
+    metrics = CONNECTORS["bluesky"].fetch_metrics(
+        channel=channel, credentials=channel_credentials(channel=channel), external_ids=[*uris, post_uri("a", "gone")]
+    )
+    assert metrics.followers == 5120 and set(metrics.posts) == set(uris)
+    assert metrics.posts[uris[7]] == {"replies": 0, "shares": 2, "likes": 7}
+    assert bluesky.network.hits(GET_POSTS) == 2

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from tests.connectors.conftest import Canned, mastodon_account, mastodon_notification, mastodon_status
 from tests.publishing.helpers import NOW, make_post
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials
+from townsquare.labels.services import label_correct
+from townsquare.mentions.services import query_create
 from townsquare.networks import sync as sync_module
-from townsquare.networks.base import PostGone
+from townsquare.networks.base import MediaItem, PostGone
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.mastodon import connector as mastodon_connector
+from townsquare.networks.sync import channels_due
 from townsquare.posts.models import Post
 from townsquare.publishing.claims import scheduled_posts_claim
 from townsquare.publishing.models import PostStatus, ScheduledPost
@@ -210,6 +215,46 @@ def test_a_rate_limit_between_pages_keeps_the_pages_already_stored(organisation,
     assert stored_ids() == sorted(str(5000 + n) for n in range(91))
 
 
+RATE_LIMITS = {
+    "Retry-After in seconds": {"Retry-After": "1800"},
+    "X-RateLimit-Reset as an ISO time": {"X-RateLimit-Reset": "{reset}"},
+}
+
+
+@pytest.mark.parametrize("case", list(RATE_LIMITS))
+def test_a_rate_limit_moves_the_next_scheduled_sync_to_the_reset_time(case, organisation, fake_network, capsys):
+    channel = add_channel(fake_network)
+    sync(capsys)
+    reset = (timezone.now() + timedelta(seconds=1800)).isoformat().replace("+00:00", "Z")
+    headers = {name: value.format(reset=reset) for name, value in RATE_LIMITS[case].items()}
+    fake_network.fail_next(NOTIFICATIONS, Canned(429, b'{"error":"Too many requests"}', headers))
+    with pytest.raises(CommandError):
+        sync(capsys)
+    channel.refresh_from_db()
+    waited = (channel.next_sync_at - channel.last_error_at).total_seconds()
+    assert 1790 <= waited <= 1800
+    assert channel.events.get(action="error").detail["retry_after"] in range(1790, 1801)
+    # Past the network's 5-minute interval the channel would be due again, but the server said to wait.
+    assert channel not in channels_due(now=channel.last_error_at + timedelta(minutes=10))
+    assert channel not in channels_due(now=channel.next_sync_at - timedelta(seconds=1))
+    assert channel in channels_due(now=channel.next_sync_at)
+    # A success clears the wait.
+    sync(capsys)
+    channel.refresh_from_db()
+    assert channel.next_sync_at is None and channel.status == ChannelStatus.OK
+
+
+def test_an_error_without_a_wait_retries_after_the_interval(organisation, fake_network, capsys):
+    channel = add_channel(fake_network)
+    fake_network.fail_next(NOTIFICATIONS, Canned(503, b"down"))
+    with pytest.raises(CommandError):
+        sync(capsys)
+    channel.refresh_from_db()
+    assert channel.next_sync_at is None
+    assert channel not in channels_due(now=channel.last_error_at + timedelta(minutes=4))
+    assert channel in channels_due(now=channel.last_error_at + timedelta(minutes=5))
+
+
 def test_a_crash_before_the_cursor_is_saved_resumes_without_gaps(organisation, fake_network, capsys, monkeypatch):
     fake_network.notifications = mentions(0, 1)
     channel = add_channel(fake_network)
@@ -234,14 +279,51 @@ def test_a_crash_before_the_cursor_is_saved_resumes_without_gaps(organisation, f
     assert stored_ids() == sorted(str(5000 + n) for n in range(61))
 
 
-def test_an_edited_status_is_not_stored_twice(organisation, fake_network, capsys):
+def test_an_edited_status_shows_its_new_text_keeps_the_first_and_is_matched_again(
+    organisation, fake_network, capsys, people
+):
+    owner = people["owner"]
+    query = query_create(organisation=organisation, name="Elm St", text='"elm st"', created_by=owner)
     fake_network.notifications = [mastodon_notification(1, mastodon_status("700", text="@northfieldcc bins missed"))]
     add_channel(fake_network)
     sync(capsys)
-    edited = mastodon_status("700", text="@northfieldcc bins missed on Elm St", edited_at="2026-03-02T10:05:00.000Z")
+    post = Post.objects.get(external_id="700")
+    assert not post.listening_mentions.exists()
+    label_correct(organisation=organisation, post=post, task="complaint", label="complaint", user=owner)
+    edited = mastodon_status(
+        "700",
+        text="@northfieldcc bins missed on Elm St, thanks for nothing",
+        edited_at="2026-03-02T10:05:00.000Z",
+        media_attachments=[{"id": "8", "type": "image", "url": "https://f.example/b.jpg", "description": "Bins"}],
+    )
     fake_network.notifications.append(mastodon_notification(2, edited, kind="update"))
-    assert "fetched 1, stored 0, duplicates 1" in sync(capsys)
-    assert Post.objects.filter(external_id="700").count() == 1
+    assert "fetched 1, stored 0, duplicates 1 (edited 1)" in sync(capsys)
+    post = Post.objects.get(external_id="700")
+    assert post.text == "@northfieldcc bins missed on Elm St, thanks for nothing"
+    assert post.media == [{"type": "image", "url": "https://f.example/b.jpg", "alt": "Bins"}]
+    assert post.extra["edits"] == [
+        {"text": "@northfieldcc bins missed", "title": "", "media": [], "replaced_at": "2026-03-02T10:05:00+00:00"}
+    ]
+    assert post.extra["edited_at"] == "2026-03-02T10:05:00+00:00"
+    # Listening and enrichment ran again on the new text; the person's correction stands.
+    assert list(post.listening_mentions.values_list("query", flat=True)) == [query.id]
+    assert post.labels["complaint"]["corrected_by"] == owner.username and post.complaint is True
+    assert post.labels["sentiment"]["label"] and Post.objects.filter(external_id="700").count() == 1
+
+
+def test_a_stale_copy_of_an_edited_status_does_not_revert_it(organisation, fake_network, capsys):
+    first = mastodon_status("710", text="first", edited_at="2026-03-02T10:05:00.000Z")
+    second = mastodon_status("710", text="second", edited_at="2026-03-02T10:09:00.000Z")
+    fake_network.notifications = [mastodon_notification(1, first)]
+    add_channel(fake_network)
+    sync(capsys)
+    fake_network.notifications += [mastodon_notification(2, second, kind="update")]
+    assert "(edited 1)" in sync(capsys)
+    fake_network.notifications += [mastodon_notification(3, first, kind="update")]
+    out = sync(capsys)
+    assert "duplicates 1" in out and "edited" not in out
+    post = Post.objects.get(external_id="710")
+    assert post.text == "second" and [edit["text"] for edit in post.extra["edits"]] == ["first"]
 
 
 def test_a_notification_whose_status_was_deleted_is_skipped(organisation, fake_network, capsys):
@@ -309,3 +391,56 @@ def test_a_scheduled_post_is_published_once_with_its_idempotency_key(organisatio
     assert post.published_external_id in fake_network.statuses
     keys = [headers.get("Idempotency-Key") for method, _, headers in fake_network.requests if method == "POST"]
     assert keys == [str(post.idempotency_key)] * 2
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_images_are_uploaded_with_their_alt_text_and_attached(organisation, fake_network):
+    channel = add_channel(fake_network)
+    images = [
+        MediaItem(data=PNG, mime_type="image/png", alt_text="Map of the road closure on Mill Lane", filename="m.png"),
+        MediaItem(data=PNG + b"2", mime_type="image/png", alt_text="Diversion signs at the junction"),
+    ]
+    result = CONNECTORS["mastodon"].publish(
+        channel=channel,
+        credentials=channel_credentials(channel=channel),
+        text="Mill Lane is closed until Friday",
+        idempotency_key="post-media-1",
+        media=images,
+    )
+    uploads = sorted(fake_network.media.values(), key=lambda item: item["id"])
+    assert [(item["description"], item["data"], item["mime_type"]) for item in uploads] == [
+        ("Map of the road closure on Mill Lane", PNG, "image/png"),
+        ("Diversion signs at the junction", PNG + b"2", "image/png"),
+    ]
+    status = fake_network.statuses[result.external_id]
+    assert [item["description"] for item in status["media_attachments"]] == [item.alt_text for item in images]
+    assert fake_network.hits("/api/v2/media") == 2
+
+
+def test_like_and_boost_act_on_the_status_and_say_when_it_is_gone(organisation, fake_network):
+    fake_network.statuses["4100"] = mastodon_status("4100", text="Great work on the park!")
+    channel = add_channel(fake_network)
+    connector, credentials = CONNECTORS["mastodon"], channel_credentials(channel=channel)
+    connector.like(channel=channel, credentials=credentials, external_id="4100")
+    boost = connector.share(channel=channel, credentials=credentials, external_id="4100")
+    assert fake_network.favourited == ["4100"] and fake_network.reblogged == ["4100"]
+    assert boost.external_id == "800001"
+    with pytest.raises(PostGone, match="the post being liked no longer exists"):
+        connector.like(channel=channel, credentials=credentials, external_id="4999")
+
+
+def test_metrics_read_followers_and_each_status_in_batches(organisation, fake_network):
+    for n in range(25):
+        fake_network.statuses[str(6000 + n)] = mastodon_status(str(6000 + n), text=f"post {n}", favourites_count=n)
+    fake_network.followers = 1234
+    channel = add_channel(fake_network)
+    wanted = [str(6000 + n) for n in range(25)] + ["6999"]  # the last one was deleted
+    metrics = CONNECTORS["mastodon"].fetch_metrics(
+        channel=channel, credentials=channel_credentials(channel=channel), external_ids=wanted
+    )
+    assert metrics.followers == 1234
+    assert set(metrics.posts) == set(wanted[:25])
+    assert metrics.posts["6007"] == {"replies": 0, "shares": 1, "likes": 7}
+    assert fake_network.hits("/api/v1/statuses") == 2  # 20 + 6 ids

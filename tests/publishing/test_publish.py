@@ -107,8 +107,8 @@ def test_a_permanent_failure_keeps_the_post_and_tells_author_and_approver(
 
 
 def test_a_network_without_a_publisher_fails_permanently(organisation, mailoutbox):
-    channel = make_channel(organisation, handle="council", network="twitter")
+    channel = make_channel(organisation, handle="council", network="youtube")
     make_post(organisation, channel)
     [claimed] = scheduled_posts_claim(worker="w", now=NOW)
     assert scheduled_post_publish(post=claimed) == "failed"
-    assert "cannot publish on X / Twitter" in ScheduledPost.objects.get(id=claimed.id).last_error
+    assert "cannot publish on YouTube" in ScheduledPost.objects.get(id=claimed.id).last_error

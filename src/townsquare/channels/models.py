@@ -26,6 +26,8 @@ class Channel(models.Model):
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Not scheduled again before this moment: the network asked us to wait (429 Retry-After, rate-limit reset).
+    next_sync_at = models.DateTimeField(null=True, blank=True)
     sync_cursor = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,3 +61,20 @@ class ChannelEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.channel_label}"
+
+
+class AccountSnapshot(models.Model):
+    """The channel's audience at one moment (followers), read by the metrics job; the series is its history."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="account_snapshots")
+    observed_at = models.DateTimeField()
+    followers = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "observed_at"], name="one_account_snapshot_per_moment")
+        ]
+        ordering = ["observed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} at {self.observed_at:%Y-%m-%d %H:%M}: {self.followers} followers"

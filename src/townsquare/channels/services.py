@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -106,20 +107,26 @@ def channel_delete(*, channel: Channel, actor=None) -> None:
         channel.delete()
 
 
-def channel_record_error(*, channel: Channel, message: str, permanent: bool) -> None:
-    """Record a failed attempt in plain words; a permanent error (e.g. revoked access) disables the channel."""
+def channel_record_error(*, channel: Channel, message: str, permanent: bool, retry_after: float | None = None) -> None:
+    """Record a failed attempt in plain words; a permanent error (e.g. revoked access) disables the channel.
+    `retry_after`: seconds the network asked us to wait; the scheduler leaves the channel alone until then."""
     channel.last_error = message
     channel.last_error_at = timezone.now()
     channel.status = ChannelStatus.DISABLED if permanent else ChannelStatus.ERROR
-    channel.save(update_fields=["last_error", "last_error_at", "status"])
-    _audit(channel, actor=None, action="error", detail={"message": message, "permanent": permanent})
+    channel.next_sync_at = channel.last_error_at + timedelta(seconds=retry_after) if retry_after else None
+    channel.save(update_fields=["last_error", "last_error_at", "status", "next_sync_at"])
+    detail = {"message": message, "permanent": permanent}
+    if retry_after:
+        detail["retry_after"] = round(retry_after)
+    _audit(channel, actor=None, action="error", detail=detail)
 
 
 def channel_record_sync(*, channel: Channel) -> None:
     channel.last_synced_at = timezone.now()
+    channel.next_sync_at = None
     if channel.status == ChannelStatus.ERROR:
         channel.status = ChannelStatus.OK
-    channel.save(update_fields=["last_synced_at", "status"])
+    channel.save(update_fields=["last_synced_at", "next_sync_at", "status"])
 
 
 def channels_reencrypt() -> int:

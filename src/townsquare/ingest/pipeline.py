@@ -1,7 +1,8 @@
 """The ingest pipeline: normalised records in, stored posts out.
 
 normalise (posts.normalise) -> de-duplicate and store, thread (posts.services) -> enrich (labels)
--> route into inbox conversations (inbox) -> match listening queries (mentions).
+-> route into inbox conversations (inbox) -> match listening queries (mentions). Posts that come back edited
+are enriched and matched again.
 """
 
 from __future__ import annotations
@@ -25,4 +26,7 @@ def ingest_records(*, organisation: Organisation, records: list[PostRecord], sou
         posts_enrich(posts=result.stored)
         conversations_route(organisation=organisation, posts=result.stored)
         mentions_match(organisation=organisation, posts=result.stored)
+        # An edited post is labelled and matched again on its new text; mentions of its old text are kept.
+        posts_enrich(posts=result.edited)
+        mentions_match(organisation=organisation, posts=result.edited)
     return result

@@ -25,13 +25,16 @@ def _apply(post: Post, task: str, label: str) -> None:
 
 
 def posts_enrich(*, posts: list[Post]) -> None:
-    """Label a batch in one pass of every model. A language the network declared is kept."""
+    """Label a batch in one pass of every model. A language the network declared is kept, and so is a label a
+    team member corrected (relabelling an edited post must not undo a person's judgement)."""
     if not posts:
         return
     results = enrich_all([f"{post.title}\n{post.text}" if post.title else post.text for post in posts])
     for post, by_task in zip(posts, results, strict=True):
         for task, result in by_task.items():
             if task == "language" and post.language:
+                continue
+            if "corrected_by" in post.labels.get(task, {}):
                 continue
             _apply(post, task, result.label)
             post.labels[task] = {

@@ -28,6 +28,7 @@ class SyncReport:
     fetched: int = 0
     stored: int = 0
     duplicates: int = 0
+    edited: int = 0
     error: str = ""
     permanent: bool = False
     retry_after: float | None = None
@@ -48,25 +49,31 @@ def channel_sync(*, channel: Channel, max_pages: int = MAX_PAGES) -> SyncReport:
             report.fetched += len(page.records)
             report.stored += len(result.stored)
             report.duplicates += result.duplicates
+            report.edited += len(result.edited)
             if not page.more:
                 break
     except ConnectorError as error:
         report.error, report.permanent, report.retry_after = error.message, error.permanent, error.retry_after
-        channel_record_error(channel=channel, message=error.message, permanent=error.permanent)
+        channel_record_error(
+            channel=channel, message=error.message, permanent=error.permanent, retry_after=error.retry_after
+        )
         return report
     channel_record_sync(channel=channel)
     return report
 
 
 def channels_due(*, now=None) -> list[Channel]:
-    """Enabled channels whose network syncs on a schedule and whose last attempt is older than its interval."""
+    """Enabled channels whose network syncs on a schedule, whose last attempt is older than its interval, and
+    that the network has not asked to leave alone for longer (`next_sync_at`, from Retry-After)."""
     now = now or timezone.now()
     due = []
     for kind, connector in CONNECTORS.items():
         if connector.sync_interval is None:
             continue
         before = now - timedelta(seconds=connector.sync_interval)
-        candidates = Channel.objects.filter(network=kind).exclude(status=ChannelStatus.DISABLED)
+        candidates = (
+            Channel.objects.filter(network=kind).exclude(status=ChannelStatus.DISABLED).exclude(next_sync_at__gt=now)
+        )
         due.extend(
             candidates.filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lte=before)).exclude(
                 last_error_at__gt=before

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from townsquare.orgs.models import Organisation
 from townsquare.posts.models import Identity, MetricSnapshot, Post
-from townsquare.posts.normalise import AuthorRecord, PostRecord
+from townsquare.posts.normalise import AuthorRecord, PostRecord, parse_datetime
 
 METRIC_FIELDS = {"replies": "replies_count", "shares": "shares_count", "likes": "likes_count", "views": "views_count"}
 
@@ -18,11 +19,14 @@ METRIC_FIELDS = {"replies": "replies_count", "shares": "shares_count", "likes": 
 class StoreResult:
     stored: list[Post] = field(default_factory=list)
     duplicates: int = 0
+    # Duplicates that were a later version of a stored post: their text was replaced (see _apply_edit).
+    edited: list[Post] = field(default_factory=list)
 
 
 def posts_store(*, organisation: Organisation, records: list[PostRecord], source: str) -> StoreResult:
     """Store a batch in one transaction. A post already stored (same network and id) is a duplicate: it is
-    not stored again, but new engagement figures on it are added to its history."""
+    not stored again, but new engagement figures on it are added to its history, and if it is a later
+    version (edited on its network) the post shows the new text and keeps the earlier ones in `extra.edits`."""
     result = StoreResult()
     with transaction.atomic():
         unique: dict[tuple[str, str], PostRecord] = {}
@@ -36,6 +40,8 @@ def posts_store(*, organisation: Organisation, records: list[PostRecord], source
         result.duplicates += len(existing)
         for key, post in existing.items():
             _record_metrics(post, unique[key], update_post=True)
+            if _apply_edit(post, unique[key]):
+                result.edited.append(post)
         new_records = [record for key, record in unique.items() if key not in existing]
         if not new_records:
             return result
@@ -147,15 +153,61 @@ def _post_from(organisation: Organisation, record: PostRecord, authors: dict, so
 def _record_metrics(post: Post, record: PostRecord, *, update_post: bool) -> None:
     if not record.metrics:
         return
-    observed_at = record.metrics_observed_at or timezone.now()
+    post_metrics_record(
+        post=post,
+        metrics=record.metrics,
+        observed_at=record.metrics_observed_at or timezone.now(),
+        update_post=update_post,
+    )
+
+
+def post_metrics_record(
+    *, post: Post, metrics: dict[str, int | None], observed_at: datetime, update_post: bool = True
+) -> None:
+    """Add one observation of a post's engagement to its history and, by default, show it on the post."""
     MetricSnapshot.objects.get_or_create(
-        post=post, observed_at=observed_at, defaults={name: record.metrics.get(name) for name in METRIC_FIELDS}
+        post=post, observed_at=observed_at, defaults={name: metrics.get(name) for name in METRIC_FIELDS}
     )
     if update_post:
         for name, column in METRIC_FIELDS.items():
-            if record.metrics.get(name) is not None:
-                setattr(post, column, record.metrics[name])
+            if metrics.get(name) is not None:
+                setattr(post, column, metrics[name])
         post.save(update_fields=list(METRIC_FIELDS.values()))
+
+
+# What an edit replaces on the stored post.
+EDITABLE_FIELDS = ("text", "title", "language", "hashtags", "mentions", "links", "media")
+
+
+def _edited_at(post: Post, record: PostRecord) -> str | None:
+    """When `record` is a later version of the stored post, the moment of the edit (ISO); otherwise None.
+    Networks that mark edits say when (Mastodon's `edited_at`: only a later one counts, so a stale copy never
+    reverts a post); content-addressed ones (Bluesky) give each version its own `cid`."""
+    new = record.extra.get("edited_at")
+    if new:
+        old = post.extra.get("edited_at")
+        return new if not old or parse_datetime(new) > parse_datetime(old) else None
+    cid, stored_cid = record.extra.get("cid"), post.extra.get("cid")
+    if cid and stored_cid and cid != stored_cid:
+        return timezone.now().isoformat()
+    return None
+
+
+def _apply_edit(post: Post, record: PostRecord) -> bool:
+    """Show the record's version of an edited post; the replaced text is appended to `extra.edits` (so the
+    first text is `extra.edits[0].text`). Returns whether what the post says changed."""
+    edited_at = _edited_at(post, record)
+    if edited_at is None:
+        return False
+    changed = any(getattr(post, name) != getattr(record, name) for name in ("text", "title", "media"))
+    edits = list(post.extra.get("edits") or [])
+    if changed:
+        edits.append({"text": post.text, "title": post.title, "media": post.media, "replaced_at": edited_at})
+    for name in EDITABLE_FIELDS:
+        setattr(post, name, getattr(record, name))
+    post.extra = {**post.extra, **record.extra, "edits": edits} if edits else {**post.extra, **record.extra}
+    post.save(update_fields=[*EDITABLE_FIELDS, "extra"])
+    return changed
 
 
 def _link_conversations(organisation: Organisation, new_posts: list[Post]) -> None:

@@ -30,6 +30,7 @@ from atproto_client.models.utils import get_model_as_dict, get_or_create
 from atproto_client.request import Request
 
 from townsquare.networks.base import (
+    AccountMetrics,
     Connector,
     ConnectorError,
     FetchResult,
@@ -37,7 +38,6 @@ from townsquare.networks.base import (
     PostGone,
     PublishResult,
     error_for_status,
-    refuse_media,
 )
 from townsquare.networks.bluesky.mapping import outgoing_facets, post_to_record
 from townsquare.posts.normalise import PostRecord, parse_datetime
@@ -47,6 +47,8 @@ DEFAULT_SERVICE = "https://bsky.social"
 PAGE_SIZE = 25
 TIMEOUT_SECONDS = 20
 REASONS = {"mention", "reply", "quote"}
+# app.bsky.embed.images allows four images on a post.
+MAX_IMAGES = 4
 
 T = TypeVar("T")
 
@@ -58,7 +60,7 @@ _SESSIONS_LOCK = threading.Lock()
 
 class BlueskyConnector(Connector):
     kind = "bluesky"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply"})
+    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
     sync_interval = 300
 
     def _session(self, channel, credentials: dict[str, str]) -> _Session:
@@ -101,18 +103,51 @@ class BlueskyConnector(Connector):
         in_reply_to: str | None = None,
         media: Sequence[MediaItem] = (),
     ) -> PublishResult:
-        refuse_media(self.kind, media)
+        if len(media) > MAX_IMAGES:
+            raise ConnectorError(f"Bluesky takes at most {MAX_IMAGES} images on a post", permanent=True)
         # Bluesky has no idempotency key: a publish retried after a lost answer can post twice.
         session = self._session(channel, credentials)
         reply_to = session.reply_ref(in_reply_to) if in_reply_to else None
         facets = [get_or_create(facet, models.AppBskyRichtextFacet.Main) for facet in outgoing_facets(text)]
-        created = session.call(lambda client: client.send_post(text, session.did, reply_to, facets=facets or None))
+        embed = session.images(media) if media else None
+        created = session.call(
+            lambda client: client.send_post(text, session.did, reply_to, embed=embed, facets=facets or None)
+        )
         rkey = created.uri.rsplit("/", 1)[-1]
         return PublishResult(
             external_id=created.uri,
             url=f"https://bsky.app/profile/{channel.handle}/post/{rkey}",
             extra={"cid": created.cid},
         )
+
+    def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
+        session = self._session(channel, credentials)
+        subject = session.strong_ref(external_id, gone="the post being liked")
+        record = models.AppBskyFeedLike.Record(created_at=_now(), subject=subject)
+        session.call(lambda client: client.app.bsky.feed.like.create(session.did, record))
+
+    def share(self, *, channel, credentials: dict[str, str], external_id: str) -> PublishResult:
+        session = self._session(channel, credentials)
+        subject = session.strong_ref(external_id, gone="the post being reposted")
+        record = models.AppBskyFeedRepost.Record(created_at=_now(), subject=subject)
+        created = session.call(lambda client: client.app.bsky.feed.repost.create(session.did, record))
+        return PublishResult(external_id=created.uri, extra={"cid": created.cid})
+
+    def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
+        session = self._session(channel, credentials)
+        params = models.AppBskyActorGetProfile.Params(actor=channel.handle)
+        profile = session.call(lambda client: client.app.bsky.actor.get_profile(params))
+        posts: dict[str, dict[str, int]] = {}
+        for start in range(0, len(external_ids), PAGE_SIZE):
+            batch = models.AppBskyFeedGetPosts.Params(uris=list(external_ids[start : start + PAGE_SIZE]))
+            # Deleted posts are simply absent from the answer.
+            for post in session.call(lambda client, batch=batch: client.app.bsky.feed.get_posts(batch)).posts:
+                posts[post.uri] = {
+                    "replies": post.reply_count or 0,
+                    "shares": (post.repost_count or 0) + (post.quote_count or 0),
+                    "likes": post.like_count or 0,
+                }
+        return AccountMetrics(followers=profile.followers_count, posts=posts)
 
 
 class _Session:
@@ -151,6 +186,26 @@ class _Session:
         # Posts deleted since the notification are simply absent from the answer.
         return [post_to_record(get_model_as_dict(post), reason=reasons.get(post.uri, "")) for post in found.posts]
 
+    def images(self, media: Sequence[MediaItem]) -> models.AppBskyEmbedImages.Main:
+        """Upload each image as a blob (its type in Content-Type) and embed them with their alt text."""
+        images = []
+        for item in media:
+            uploaded = self.call(
+                lambda client, item=item: client.com.atproto.repo.upload_blob(
+                    item.data, headers={"Content-Type": item.mime_type}
+                )
+            )
+            images.append(models.AppBskyEmbedImages.Image(alt=item.alt_text, image=uploaded.blob))
+        return models.AppBskyEmbedImages.Main(images=images)
+
+    def strong_ref(self, uri: str, *, gone: str) -> models.ComAtprotoRepoStrongRef.Main:
+        """A post's uri and current cid, which likes and reposts name."""
+        params = models.AppBskyFeedGetPosts.Params(uris=[uri])
+        found = self.call(lambda client: client.app.bsky.feed.get_posts(params), gone=gone)
+        if not found.posts:
+            raise PostGone(f"{gone} no longer exists on {self.what} (it was deleted)")
+        return models.ComAtprotoRepoStrongRef.Main(uri=found.posts[0].uri, cid=found.posts[0].cid)
+
     def reply_ref(self, uri: str) -> models.AppBskyFeedPost.ReplyRef:
         """A reply names its parent and the thread's root, each by uri and cid."""
         params = models.AppBskyFeedGetPosts.Params(uris=[uri])
@@ -165,6 +220,10 @@ class _Session:
 
 class _Expired(Exception):
     """The access token ran out mid-session (HTTP 400 ExpiredToken); logging in again fixes it."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _time(value: str) -> datetime:

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"{item.id}\t{item}\tfetched {report.fetched}, stored {report.stored}, "
-                    f"duplicates {report.duplicates}"
+                    f"duplicates {report.duplicates}" + (f" (edited {report.edited})" if report.edited else "")
                 )
         if failed:
             raise CommandError(f"{failed} channel(s) could not be synced")
