@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -24,6 +26,14 @@ def test_every_connected_network_has_a_connector_and_no_other():
     for kind, connector in CONNECTORS.items():
         assert connector.kind == kind
         assert connector.capabilities and connector.capabilities <= CAPABILITIES
+
+
+def test_the_capability_table_in_the_docs_is_true():
+    """docs/connectors.md's table is what admins read to choose a network: it must say what the code does."""
+    table = (Path(__file__).parents[2] / "docs" / "connectors.md").read_text()
+    rows = re.findall(r"^\| (\w+) +\| `networks/\w+/` +\| ([\w, ]+?) +\|", table, re.MULTILINE)
+    documented = {kind: {name.strip() for name in names.split(",")} for kind, names in rows}
+    assert documented == {kind: set(connector.capabilities) for kind, connector in CONNECTORS.items()}
 
 
 def test_an_unconnected_network_says_to_import_instead():
