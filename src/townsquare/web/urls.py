@@ -3,6 +3,7 @@ from django.urls import include, path
 from townsquare.web.views import (
     calendar,
     campaigns,
+    channel_connect,
     channels,
     compose,
     contacts,
@@ -105,6 +106,8 @@ org_patterns = [
     path("settings/channels/<int:channel_id>/status/", channels.channel_status, name="channel_status"),
     path("settings/channels/<int:channel_id>/credentials/", channels.channel_credentials, name="channel_credentials"),
     path("settings/channels/<int:channel_id>/remove/", channels.channel_remove, name="channel_remove"),
+    path("settings/channels/<int:channel_id>/connect/", channel_connect.channel_connect, name="channel_connect"),
+    path("settings/channels/<int:channel_id>/connected/", channel_connect.channel_connected, name="channel_connected"),
 ]
 
 urlpatterns = [

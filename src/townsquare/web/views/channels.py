@@ -19,7 +19,8 @@ from townsquare.orgs.roles import Permission
 from townsquare.web.forms import ChannelEditForm, ChannelForm, CredentialsForm
 
 
-def _channel(request, channel_id: int) -> Channel:
+def channel_for_request(request, channel_id: int) -> Channel:
+    """The channel, if it belongs to the organisation the request serves (404 otherwise)."""
     return get_object_or_404(Channel, id=channel_id, organisation=request.organisation)
 
 
@@ -48,7 +49,7 @@ def channel_index(request):
 
 @org_view()
 def channel_detail(request, channel_id: int):
-    channel = _channel(request, channel_id)
+    channel = channel_for_request(request, channel_id)
     return render(
         request,
         "web/channel.html",
@@ -65,7 +66,7 @@ def channel_detail(request, channel_id: int):
 @org_view(Permission.MANAGE_CHANNELS)
 @require_POST
 def channel_edit(request, channel_id: int):
-    channel = _channel(request, channel_id)
+    channel = channel_for_request(request, channel_id)
     form = ChannelEditForm(request.POST)
     if form.is_valid():
         try:
@@ -81,7 +82,7 @@ def channel_edit(request, channel_id: int):
 @org_view(Permission.MANAGE_CHANNELS)
 @require_POST
 def channel_status(request, channel_id: int):
-    channel = _channel(request, channel_id)
+    channel = channel_for_request(request, channel_id)
     status = ChannelStatus.OK if request.POST.get("enable") else ChannelStatus.DISABLED
     channel_update(channel=channel, actor=request.user, status=status)
     messages.success(request, f"{channel} is {'enabled' if status == ChannelStatus.OK else 'disabled'}.")
@@ -91,7 +92,7 @@ def channel_status(request, channel_id: int):
 @org_view(Permission.MANAGE_CHANNELS)
 @require_POST
 def channel_credentials(request, channel_id: int):
-    channel = _channel(request, channel_id)
+    channel = channel_for_request(request, channel_id)
     if request.POST.get("clear"):
         channel_clear_credentials(channel=channel, actor=request.user)
         messages.success(request, "The stored credentials were removed.")
@@ -111,7 +112,7 @@ def channel_credentials(request, channel_id: int):
 @org_view(Permission.MANAGE_CHANNELS)
 @require_POST
 def channel_remove(request, channel_id: int):
-    channel = _channel(request, channel_id)
+    channel = channel_for_request(request, channel_id)
     channel_delete(channel=channel, actor=request.user)
     messages.success(request, f"Removed {channel}.")
     return redirect("channels", org_slug=request.organisation.slug)

@@ -1,0 +1,104 @@
+"""Connect a channel's account by OAuth from its page (Mastodon: any instance registers Townsquare itself).
+
+The pending attempt (instance, app credentials, channel) is kept in the admin's session under a random
+`state`, which the instance sends back; an answer with an unknown state is refused, so another site cannot
+finish someone's connection with its own account.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from townsquare.channels.models import ChannelStatus
+from townsquare.channels.services import channel_set_credentials, channel_update
+from townsquare.networks.base import ConnectorError
+from townsquare.networks.mastodon.oauth import authorisation_finish, authorisation_start, instance_url_clean
+from townsquare.orgs.access import org_view
+from townsquare.orgs.roles import Permission
+from townsquare.web.views.channels import channel_for_request
+
+SESSION_KEY = "townsquare_oauth"
+
+
+def _back(request, channel_id: int):
+    return redirect("channel", org_slug=request.organisation.slug, channel_id=channel_id)
+
+
+@org_view(Permission.MANAGE_CHANNELS)
+@require_POST
+def channel_connect(request, channel_id: int):
+    channel = channel_for_request(request, channel_id)
+    if channel.network != "mastodon":
+        messages.error(request, f"Connecting by sign-in is not available for {channel.get_network_display()}.")
+        return _back(request, channel.id)
+    try:
+        instance = instance_url_clean(request.POST.get("instance", ""))
+    except ValueError as error:
+        messages.error(request, f"Server address: {error}.")
+        return _back(request, channel.id)
+    state = secrets.token_urlsafe(32)
+    redirect_uri = request.build_absolute_uri(
+        reverse("channel_connected", kwargs={"org_slug": request.organisation.slug, "channel_id": channel.id})
+    )
+    try:
+        started = authorisation_start(
+            instance=instance, redirect_uri=redirect_uri, state=state, website=settings.TOWNSQUARE_PUBLIC_URL
+        )
+    except ConnectorError as error:
+        messages.error(request, f"{error}.")
+        return _back(request, channel.id)
+    pending = request.session.get(SESSION_KEY, {})
+    pending[state] = {
+        "channel_id": channel.id,
+        "instance": instance,
+        "client_id": started.client_id,
+        "client_secret": started.client_secret,
+        "redirect_uri": redirect_uri,
+    }
+    request.session[SESSION_KEY] = pending
+    return redirect(started.url)
+
+
+@org_view(Permission.MANAGE_CHANNELS)
+def channel_connected(request, channel_id: int):
+    """Where the instance sends the admin back, with `code` and `state` (or `error`)."""
+    channel = channel_for_request(request, channel_id)
+    pending = request.session.get(SESSION_KEY, {})
+    attempt = pending.pop(request.GET.get("state", ""), None)
+    request.session[SESSION_KEY] = pending
+    if attempt is None or attempt["channel_id"] != channel.id:
+        messages.error(request, "This sign-in answer does not belong to a connection started here; start again.")
+        return _back(request, channel.id)
+    if "code" not in request.GET:
+        reason = request.GET.get("error_description") or request.GET.get("error") or "no code was sent back"
+        messages.error(request, f"The Mastodon server did not connect the account: {reason}.")
+        return _back(request, channel.id)
+    try:
+        token, account = authorisation_finish(
+            instance=attempt["instance"],
+            client_id=attempt["client_id"],
+            client_secret=attempt["client_secret"],
+            code=request.GET["code"],
+            redirect_uri=attempt["redirect_uri"],
+        )
+    except ConnectorError as error:
+        messages.error(request, f"{error}.")
+        return _back(request, channel.id)
+    if account.split("@")[0].lower() != channel.handle.split("@")[0].lower():
+        messages.error(
+            request,
+            f"You signed in as @{account}, but this channel is @{channel.handle}. Nothing was stored: sign in to "
+            f"the server as @{channel.handle} and connect again.",
+        )
+        return _back(request, channel.id)
+    options = {**(channel.options or {}), "instance": attempt["instance"]}
+    channel_update(channel=channel, actor=request.user, options=options, status=ChannelStatus.OK)
+    channel_set_credentials(channel=channel, actor=request.user, credentials={"access_token": token})
+    messages.success(request, f"Connected @{account} on {attempt['instance']}. The token is stored, encrypted.")
+    return _back(request, channel.id)
