@@ -98,6 +98,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "GET" and parts.path == "/api/v1/statuses":
             wanted = parse_qs(parts.query).get("id[]", [])
             self._json([network.statuses[status_id] for status_id in wanted if status_id in network.statuses])
+        elif method == "GET" and re.fullmatch(r"/api/v1/statuses/\d+", parts.path):
+            status = network.statuses.get(parts.path.rsplit("/", 1)[-1])
+            self._json(status or {"error": "Record not found"}, status=200 if status else 404)
         elif method == "GET" and parts.path == "/api/v1/accounts/verify_credentials":
             self._json({**mastodon_account("northfieldcc"), "followers_count": network.followers})
         elif method == "POST" and parts.path == "/api/v2/media":
@@ -181,7 +184,12 @@ class _Handler(BaseHTTPRequestHandler):
             {k: v for k, v in self.network.media[i].items() if k not in {"data", "mime_type"}} for i in media_ids
         ]
         status = mastodon_status(
-            status_id, text=form["status"], acct="northfieldcc", in_reply_to_id=parent, media_attachments=attachments
+            status_id,
+            text=form["status"],
+            acct="northfieldcc",
+            in_reply_to_id=parent,
+            media_attachments=attachments,
+            visibility=form.get("visibility") or "public",
         )
         self.network.published[key] = status
         self.network.statuses[status_id] = status

@@ -444,3 +444,39 @@ def test_metrics_read_followers_and_each_status_in_batches(organisation, fake_ne
     assert set(metrics.posts) == set(wanted[:25])
     assert metrics.posts["6007"] == {"replies": 0, "shares": 1, "likes": 7}
     assert fake_network.hits("/api/v1/statuses") == 2  # 20 + 6 ids
+
+
+def test_a_direct_message_is_a_direct_conversation_and_its_reply_stays_private(organisation, fake_network, capsys):
+    us = mastodon_account("northfieldcc", account_id="1")
+    message = mastodon_status(
+        "6100",
+        text="@northfieldcc my council tax reference is 4411",
+        visibility="direct",
+        mentions=[{"id": us["id"], "acct": "northfieldcc", "username": "northfieldcc", "url": us["url"]}],
+    )
+    fake_network.statuses["6100"] = message
+    fake_network.notifications = [mastodon_notification(1, message)]
+    channel = add_channel(fake_network)
+    sync(capsys)
+    conversation = organisation.conversations.get()
+    assert conversation.kind == "direct" and conversation.participant.handle == "resident@social.example"
+    reply = CONNECTORS["mastodon"].publish(
+        channel=channel,
+        credentials=channel_credentials(channel=channel),
+        text="Thanks, we have it",
+        idempotency_key="dm-reply-1",
+        in_reply_to="6100",
+    )
+    sent = fake_network.statuses[reply.external_id]
+    # Only the accounts a direct status mentions receive it, so the person answered is mentioned.
+    assert sent["visibility"] == "direct" and sent["content"] == "<p>@resident@social.example Thanks, we have it</p>"
+    # A public mention is answered with the account's default visibility (nothing is sent).
+    fake_network.statuses["6101"] = mastodon_status("6101", text="@northfieldcc bins?")
+    public = CONNECTORS["mastodon"].publish(
+        channel=channel,
+        credentials=channel_credentials(channel=channel),
+        text="Tuesdays",
+        idempotency_key="reply-6101",
+        in_reply_to="6101",
+    )
+    assert fake_network.statuses[public.external_id]["visibility"] == "public"

@@ -108,8 +108,16 @@ class MastodonConnector(Connector):
                 for item in media
             ]  # fmt: skip
         with _errors(session, what=what, gone="the post being replied to"):
+            parent = client.status(in_reply_to) if in_reply_to else {}
+            visibility = _reply_visibility(parent)
+            if visibility == "direct":
+                text = _addressed(text, parent["account"]["acct"])
             status = client.status_post(
-                text, in_reply_to_id=in_reply_to or None, media_ids=media_ids or None, idempotency_key=idempotency_key
+                text,
+                in_reply_to_id=in_reply_to or None,
+                media_ids=media_ids or None,
+                idempotency_key=idempotency_key,
+                visibility=visibility,
             )
         return PublishResult(external_id=str(status["id"]), url=status.get("url") or "")
 
@@ -138,6 +146,18 @@ class MastodonConnector(Connector):
                         "likes": status["favourites_count"],
                     }
         return AccountMetrics(followers=account.get("followers_count"), posts=posts)
+
+
+def _reply_visibility(parent: dict[str, Any]) -> str | None:
+    """A reply is never more public than what it answers: the API would otherwise use the account's default
+    (usually public) and a private message would be answered in public. None: the account's default."""
+    visibility = parent.get("visibility")
+    return visibility if visibility in {"direct", "private", "unlisted"} else None
+
+
+def _addressed(text: str, acct: str) -> str:
+    """A direct status reaches only the accounts it mentions: make sure it mentions the person answered."""
+    return text if f"@{acct}".lower() in text.lower() else f"@{acct} {text}"
 
 
 @contextmanager

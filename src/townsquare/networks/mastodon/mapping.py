@@ -78,6 +78,13 @@ def status_to_record(status: dict[str, Any]) -> PostRecord:
         extra["edited_at"] = _time(body["edited_at"]).isoformat()
     if body.get("visibility"):
         extra["visibility"] = body["visibility"]
+    if body.get("visibility") == "direct":
+        # A private message: the inbox threads it by (channel, person). Its recipient is the first account it
+        # mentions other than its author (Mastodon delivers a direct status to the accounts it mentions).
+        author_id = str(body["account"]["id"])
+        recipients = [m["acct"] for m in body.get("mentions") or [] if str(m.get("id")) != author_id]
+        if recipients:
+            extra["direct_to"] = recipients[0].lower()
     return PostRecord(
         network="mastodon",
         external_id=str(status["id"]),
