@@ -2,6 +2,9 @@
 
 Every post is one event at its time in UTC, lasting 15 minutes so that it shows in day views. The UID is the
 post's idempotency key, stable for the post's life, so calendar apps update an event instead of adding one.
+Two feeds share this: the members' feed (every state, the whole text, a link to the post's page) and the
+subscription feed that Outlook or Google Calendar fetch without signing in (`publishing.feeds`), which shows
+only what the calendar shows of a planned post: its channel, time, first line and campaign.
 """
 
 from __future__ import annotations
@@ -18,6 +21,26 @@ EVENT_LENGTH = timedelta(minutes=15)
 TENTATIVE = {PostStatus.DRAFT, PostStatus.SUBMITTED}
 
 
+def _feed(*, organisation: Organisation, events: Iterable[Event]) -> bytes:
+    feed = Calendar()
+    feed.add("prodid", "-//Townsquare//Publishing calendar//EN")
+    feed.add("version", "2.0")
+    feed.add("x-wr-calname", f"{organisation.name}: posts")
+    for event in events:
+        feed.add_component(event)
+    return feed.to_ical()
+
+
+def _event(*, post: ScheduledPost, now: datetime, summary: str) -> Event:
+    event = Event()
+    event.add("uid", f"{post.idempotency_key}@townsquare")
+    event.add("dtstamp", now)
+    event.add("dtstart", post.scheduled_at)
+    event.add("dtend", post.scheduled_at + EVENT_LENGTH)
+    event.add("summary", summary)
+    return event
+
+
 def calendar_feed(
     *,
     organisation: Organisation,
@@ -25,20 +48,34 @@ def calendar_feed(
     url_for: Callable[[ScheduledPost], str],
     now: datetime,
 ) -> bytes:
-    """`url_for` gives each post's page as an absolute URL."""
-    feed = Calendar()
-    feed.add("prodid", "-//Townsquare//Publishing calendar//EN")
-    feed.add("version", "2.0")
-    feed.add("x-wr-calname", f"{organisation.name}: posts")
-    for post in posts:
-        event = Event()
-        event.add("uid", f"{post.idempotency_key}@townsquare")
-        event.add("dtstamp", now)
-        event.add("dtstart", post.scheduled_at)
-        event.add("dtend", post.scheduled_at + EVENT_LENGTH)
-        event.add("summary", f"{post.get_status_display()}: @{post.channel.handle}: {post.text[:60]}")
+    """The members' feed. `url_for` gives each post's page as an absolute URL."""
+
+    def event_for(post: ScheduledPost) -> Event:
+        summary = f"{post.get_status_display()}: @{post.channel.handle}: {post.text[:60]}"
+        event = _event(post=post, now=now, summary=summary)
         event.add("description", post.text)
         event.add("url", url_for(post))
         event.add("status", "TENTATIVE" if post.status in TENTATIVE else "CONFIRMED")
-        feed.add_component(event)
-    return feed.to_ical()
+        return event
+
+    return _feed(organisation=organisation, events=(event_for(post) for post in posts))
+
+
+def first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def subscription_feed(*, organisation: Organisation, posts: Iterable[ScheduledPost], now: datetime) -> bytes:
+    """The feed behind the secret address: channel, time, first line and campaign of each planned post; no
+    author, no link, no full text."""
+
+    def event_for(post: ScheduledPost) -> Event:
+        summary = f"@{post.channel.handle} ({post.channel.get_network_display()}): {first_line(post.text)}"
+        event = _event(post=post, now=now, summary=summary)
+        if post.campaign is not None:
+            event.add("categories", [post.campaign.name])
+        event.add("status", "CONFIRMED")
+        return event
+
+    return _feed(organisation=organisation, events=(event_for(post) for post in posts))

@@ -211,3 +211,19 @@ class PublishingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Publishing policy of {self.organisation}"
+
+
+class CalendarSubscription(models.Model):
+    """The secret of an organisation's subscribable calendar feed (/o/<slug>/calendar/<token>.ics), for calendar
+    apps that cannot sign in. The token is kept encrypted by the vault, because admins are shown the address
+    again; rotating it replaces the row's token, so the old address stops working at once."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="calendar_subscription")
+    token_encrypted = models.TextField()
+    rotated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rotated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar subscription of {self.organisation}"

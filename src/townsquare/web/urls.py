@@ -56,6 +56,7 @@ org_patterns = [
     path("listening/<int:query_id>/delete/", listening.query_delete_view, name="listening_query_delete"),
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar.ics", calendar.calendar_ics, name="calendar_ics"),
+    path("calendar/subscription/rotate/", calendar.calendar_subscription_rotate, name="calendar_subscription_rotate"),
     path("calendar/new/", compose.compose, name="compose"),
     path("calendar/posts/<int:scheduled_post_id>/move/", calendar.calendar_move, name="calendar_move"),
     path("calendar/campaigns/", campaigns.campaigns, name="campaigns"),
@@ -113,6 +114,8 @@ org_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+    # Outside org_patterns: calendar apps cannot sign in, so the token in the address is the check.
+    path("o/<slug:org_slug>/calendar/<str:token>.ics", calendar.calendar_subscription, name="calendar_subscription"),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("l/<str:code>", links.short_link, name="short_link"),
     path("l/<str:code>/done", links.short_link_done, name="short_link_done"),

@@ -1,5 +1,5 @@
 """The publishing calendar: a week (default) or a month of planned posts in the organisation's time zone,
-and the same plan as an iCalendar feed."""
+and the same plan as an iCalendar feed: for members, and behind a secret address for calendar apps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +19,19 @@ from django.views.decorators.http import require_POST
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
 from townsquare.publishing.campaigns import campaigns_for
-from townsquare.publishing.ical import calendar_feed
+from townsquare.publishing.feeds import (
+    FEED_PAST,
+    subscribed_organisation,
+    subscription_posts,
+    subscription_rotate,
+    subscription_token,
+)
+from townsquare.publishing.ical import calendar_feed, subscription_feed
 from townsquare.publishing.models import ScheduledPost
 from townsquare.publishing.moves import may_move, scheduled_post_move
 from townsquare.publishing.reciprocity import reciprocity_weeks
 from townsquare.publishing.selectors import approval_queue, calendar_posts
 from townsquare.publishing.times import local_to_utc
-
-FEED_PAST = timedelta(days=90)
 
 
 def render_local(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -93,11 +98,13 @@ def calendar(request):
             "time_zone": request.organisation.time_zone,
             "can_draft": request.membership.can(Permission.DRAFT),
             "can_approve": can_approve,
+            "perms_manage_team": request.membership.can(Permission.MANAGE_TEAM),
             "awaiting": approval_queue(organisation=request.organisation).count() if can_approve else 0,
             "campaigns": campaigns,
             "campaign": campaign,
             "filter_query": f"&campaign={campaign.id}" if campaign else "",
             "reciprocity": reciprocity_weeks(organisation=request.organisation, now=reciprocity_until),
+            "subscribe_url": _subscribe_url(request),
         },
     )
 
@@ -112,10 +119,56 @@ def calendar_ics(request):
         path = reverse("scheduled_post", kwargs={"org_slug": organisation.slug, "scheduled_post_id": post.id})
         return request.build_absolute_uri(path)
 
-    body = calendar_feed(organisation=organisation, posts=posts, url_for=url_for, now=now)
+    return _ics_response(calendar_feed(organisation=organisation, posts=posts, url_for=url_for, now=now), organisation)
+
+
+def _ics_response(body: bytes, organisation) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{organisation.slug}-posts.ics"'
     return response
+
+
+def _subscribe_url(request) -> str | None:
+    """The secret feed address, for admins only (None for others, and while there is none)."""
+    if not request.membership.can(Permission.MANAGE_TEAM):
+        return None
+    token = subscription_token(organisation=request.organisation)
+    if token is None:
+        return None
+    path = reverse("calendar_subscription", kwargs={"org_slug": request.organisation.slug, "token": token})
+    return request.build_absolute_uri(path)
+
+
+def calendar_subscription(request, org_slug: str, token: str) -> HttpResponse:
+    """The feed for calendar apps, which cannot sign in: the token in the address is the only key, so a wrong
+    one is a 404, like an organisation that does not exist. Not under org_view on purpose."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    organisation = subscribed_organisation(org_slug=org_slug, token=token)
+    if organisation is None:
+        raise Http404("No such calendar")
+    now = timezone.now()
+    posts = subscription_posts(organisation=organisation, now=now)
+    response = _ics_response(subscription_feed(organisation=organisation, posts=posts, now=now), organisation)
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@org_view(Permission.MANAGE_TEAM)
+@require_POST
+def calendar_subscription_rotate(request):
+    had = subscription_token(organisation=request.organisation) is not None
+    subscription_rotate(organisation=request.organisation, actor=request.user)
+    if had:
+        messages.success(
+            request, "New subscribe address made. The old one no longer works: subscribe again with the new one."
+        )
+    else:
+        messages.success(
+            request, "Subscribe address made. Anyone with it can see the planned posts: share it with care."
+        )
+    return redirect("calendar", org_slug=request.organisation.slug)
 
 
 def _calendar_url(request, view: str, day: date) -> str:
