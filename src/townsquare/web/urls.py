@@ -33,6 +33,11 @@ org_patterns = [
     path("inbox/<int:conversation_id>/", inbox.conversation_detail, name="conversation"),
     path("inbox/<int:conversation_id>/work/", inbox.conversation_work, name="conversation_work"),
     path("inbox/<int:conversation_id>/reply/", inbox.conversation_reply_view, name="conversation_reply"),
+    path(
+        "inbox/replies/<int:outgoing_reply_id>/review/",
+        inbox.conversation_reply_review,
+        name="conversation_reply_review",
+    ),
     path("inbox/<int:conversation_id>/typing/", inbox.conversation_typing, name="conversation_typing"),
     path("inbox/<int:conversation_id>/updates/", inbox.conversation_updates, name="conversation_updates"),
     path("inbox/saved-replies/", saved_replies.saved_replies, name="saved_replies"),

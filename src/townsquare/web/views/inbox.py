@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from townsquare.inbox.bulk import conversations_bulk_change
-from townsquare.inbox.models import Conversation, Priority, Status, Team
+from townsquare.inbox.models import Conversation, ConversationEvent, OutgoingReply, Priority, Status, Team
 from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
 from townsquare.inbox.selectors import (
     VIEWS,
@@ -25,7 +26,7 @@ from townsquare.inbox.selectors import (
     conversation_posts,
     time_left_s,
 )
-from townsquare.inbox.senders import ConnectorUnavailable
+from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable, reply_unavailable_reason
 from townsquare.inbox.services import (
     ReplyNotSent,
     conversation_add_note,
@@ -34,7 +35,11 @@ from townsquare.inbox.services import (
     conversation_set_priority,
     conversation_set_status,
     draft_touch,
+    replies_pending,
+    reply_approve,
     reply_conflicts,
+    reply_needs_approval,
+    reply_return,
 )
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
@@ -149,13 +154,16 @@ def conversation_detail(request, conversation_id: int):
     return _render_detail(request, conversation, draft=draft)
 
 
-def _render_detail(request, conversation: Conversation, *, conflict=None, draft: str = "", status: int = 200):
+def _render_detail(
+    request, conversation: Conversation, *, conflict=None, draft: str = "", status: int = 200, key: str = ""
+):
     events = list(conversation_events(conversation=conversation))
     saved = [
         (reply, saved_reply_fill(reply=reply, conversation=conversation, agent=request.user))
         for reply in saved_replies_for(request.organisation)
     ]
     seen = request.POST.get("seen_event_id") if conflict else None
+    can_draft = request.membership.can(Permission.DRAFT)
     return render(
         request,
         "web/conversation.html",
@@ -170,8 +178,14 @@ def _render_detail(request, conversation: Conversation, *, conflict=None, draft:
             "teams": Team.objects.filter(organisation=request.organisation),
             "statuses": Status.choices,
             "priorities": Priority.choices,
-            "can_work": request.membership.can(Permission.DRAFT),
-            "can_reply": request.membership.can(Permission.PUBLISH),
+            "can_work": can_draft,
+            "can_reply": can_draft,
+            "reply_unavailable": reply_unavailable_reason(conversation.channel),
+            "reply_held": can_draft and reply_needs_approval(conversation=conversation, actor=request.user),
+            # A resent form keeps its key, so the network publishes it once (see conversation_reply).
+            "reply_key": key or uuid.uuid4(),
+            "can_approve": request.membership.can(Permission.PUBLISH),
+            "pending_replies": replies_pending(conversation=conversation),
             "conflict": conflict,
             "draft": draft,
             "saved_replies": saved,
@@ -227,26 +241,62 @@ def _parse_until(value: str, time_zone: str) -> datetime | None:
     return parsed
 
 
-@org_view(Permission.PUBLISH)
+@org_view(Permission.DRAFT)
 @require_POST
 def conversation_reply_view(request, conversation_id: int):
+    """Send a reply (members who may publish, or all who draft where no approval is needed) or hold it for
+    an approver. Whatever goes wrong, the page comes back with the text still in the box."""
     conversation = _conversation(request, conversation_id)
     text = request.POST.get("text", "")
+    key = request.POST.get("reply_key", "")
     try:
-        conversation_reply(
+        event = conversation_reply(
             conversation=conversation,
             actor=request.user,
             text=text,
             seen_event_id=int(request.POST.get("seen_event_id") or 0),
             confirmed=request.POST.get("confirmed") == "yes",
+            key=key,
         )
     except ReplyNotSent as not_sent:
-        return _render_detail(request, conversation, conflict=not_sent.conflict, draft=text, status=409)
-    except (ValueError, ConnectorUnavailable) as error:
-        messages.error(request, str(error))
-        return _render_detail(request, conversation, draft=text, status=400)
-    messages.success(request, "Reply sent.")
+        return _render_detail(request, conversation, conflict=not_sent.conflict, draft=text, status=409, key=key)
+    except (ValueError, ReplyUnavailable) as error:
+        messages.error(request, f"Reply not sent: {error}.")
+        return _render_detail(request, conversation, draft=text, status=400, key=key)
+    except ReplyFailed as failure:
+        advice = "Fix the cause, then send again" if failure.permanent else "Send again in a moment"
+        messages.error(request, f"Reply not sent: {failure}. Your text is kept below. {advice}.")
+        return _render_detail(request, conversation, draft=text, status=502, key=key)
+    if event.kind == ConversationEvent.REPLY_SUBMITTED:
+        messages.success(request, "Reply held for an approver; you will see it in the activity once reviewed.")
+    else:
+        messages.success(request, "Reply sent.")
     return redirect("conversation", org_slug=request.organisation.slug, conversation_id=conversation.pk)
+
+
+@org_view(Permission.PUBLISH)
+@require_POST
+def conversation_reply_review(request, outgoing_reply_id: int):
+    """An approver sends a held reply (approve) or returns it to its author with a comment."""
+    outgoing = get_object_or_404(
+        OutgoingReply.objects.select_related("conversation__channel", "author"),
+        pk=outgoing_reply_id,
+        organisation=request.organisation,
+    )
+    try:
+        if request.POST.get("action") == "approve":
+            reply_approve(outgoing=outgoing, actor=request.user)
+            messages.success(request, "Reply approved and sent.")
+        elif request.POST.get("action") == "return":
+            reply_return(outgoing=outgoing, actor=request.user, comment=request.POST.get("comment", ""))
+            messages.success(request, "Reply sent back to its author with your comment.")
+        else:
+            raise ValueError("choose approve or send back")
+    except (ValueError, ReplyUnavailable) as error:
+        messages.error(request, f"Reply not reviewed: {error}.")
+    except ReplyFailed as failure:
+        messages.error(request, f"Reply approved but not sent: {failure}. It stays here to try again.")
+    return redirect("conversation", org_slug=request.organisation.slug, conversation_id=outgoing.conversation_id)
 
 
 @org_view(Permission.DRAFT)
