@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import make_channel, store_posts
 from tests.publishing.helpers import make_post
-from townsquare.inbox.models import OutgoingReply, SavedReply
+from townsquare.inbox.models import OutgoingReply, SavedReply, SavedView
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.media import post_media_add
@@ -73,6 +73,9 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
             text="Held",
             idempotency_key=uuid.uuid4(),
             state=OutgoingReply.State.AWAITING,
+        ).id,
+        "saved_view_id": SavedView.objects.create(
+            organisation=other_organisation, user=people["outsider"], name="Theirs", filters={}
         ).id,
     }
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -16,14 +17,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from townsquare.inbox.bulk import conversations_bulk_change
+from townsquare.inbox.figures import inbox_figures
 from townsquare.inbox.models import Conversation, ConversationEvent, OutgoingReply, Priority, Status, Team
 from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
+from townsquare.inbox.saved_views import saved_view_create, saved_views_for
 from townsquare.inbox.selectors import (
     VIEWS,
-    InboxFilters,
     conversation_events,
     conversation_list,
     conversation_posts,
+    inbox_filters,
     time_left_s,
 )
 from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable, reply_unavailable_reason
@@ -47,14 +50,9 @@ from townsquare.orgs.roles import Permission
 PAGE_SIZE = 50
 
 
-@org_view()
-def inbox(request):
-    filters = InboxFilters(
-        view=request.GET.get("view") if request.GET.get("view") in VIEWS else "all",
-        status=request.GET.get("status") if request.GET.get("status") in Status.values else "",
-        priority=request.GET.get("priority") if request.GET.get("priority") in Priority.values else "",
-        assignee=request.GET.get("assignee", ""),
-    )
+def _inbox_context(request) -> dict:
+    """The filtered, paginated conversations: shared by the page and the rows it polls for."""
+    filters = inbox_filters(request.GET)
     conversations = conversation_list(organisation=request.organisation, user=request.user, filters=filters)
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -62,22 +60,68 @@ def inbox(request):
         conversation.time_left = time_left_s(conversation=conversation, organisation=request.organisation, now=now)
     query = request.GET.copy()
     query.pop("page", None)
+    return {
+        "page": page,
+        "filters": filters,
+        "can_work": request.membership.can(Permission.DRAFT),
+        "query": query.urlencode(),
+        # The rows poll for the same filters and page the member is on.
+        "rows_query": request.GET.urlencode(),
+    }
+
+
+@org_view()
+def inbox(request):
+    context = _inbox_context(request)
+    saved = [
+        (view, urlencode(view.filters), view.filters == context["filters"].as_query())
+        for view in saved_views_for(organisation=request.organisation, user=request.user)
+    ]
     return render(
         request,
         "web/inbox.html",
         {
-            "page": page,
-            "filters": filters,
+            **context,
             "views": VIEWS,
+            "saved_views": saved,
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "members": _members(request.organisation),
             "teams": Team.objects.filter(organisation=request.organisation),
             "bulk_statuses": [(value, label) for value, label in Status.choices if value in BULK_STATUSES],
-            "can_work": request.membership.can(Permission.DRAFT),
-            "query": query.urlencode(),
         },
     )
+
+
+@org_view()
+def inbox_rows(request):
+    """Polled by the inbox every few seconds: the table body for the member's filters and page."""
+    return render(request, "web/_inbox_rows.html", _inbox_context(request))
+
+
+@org_view()
+@require_POST
+def saved_view_create_view(request):
+    """Save the filters the member is looking at under a name (only they see it)."""
+    filters = inbox_filters(QueryDict(request.POST.get("back", "")))
+    try:
+        saved_view_create(
+            organisation=request.organisation, user=request.user, name=request.POST.get("name", ""), filters=filters
+        )
+    except ValueError as error:
+        messages.error(request, f"View not saved: {error}.")
+    else:
+        messages.success(request, "View saved.")
+    return redirect(reverse("inbox", kwargs={"org_slug": request.organisation.slug}) + _query_string(request))
+
+
+@org_view()
+@require_POST
+def saved_view_delete_view(request, saved_view_id: int):
+    view = get_object_or_404(saved_views_for(organisation=request.organisation, user=request.user), pk=saved_view_id)
+    view.delete()
+    messages.success(request, f"View {view.name!r} deleted.")
+    return redirect("inbox", org_slug=request.organisation.slug)
 
 
 # Snoozing needs a time per conversation, so it stays on the conversation page.
@@ -324,3 +368,61 @@ def conversation_updates(request, conversation_id: int):
             "writers": conflict.writers,
         },
     )
+
+
+FIGURE_LABELS = {
+    "conversations": "Conversations",
+    "open": "Open",
+    "pending": "Pending",
+    "snoozed": "Snoozed",
+    "resolved": "Resolved",
+    "answered": "Answered (with a first response)",
+    "first_response_median_s": "First response, median",
+    "first_response_p90_s": "First response, 90th percentile",
+    "resolution_median_s": "Resolution, median",
+    "breaches": "Answered later than the target",
+    "unanswered_breaches": "Not answered, target passed",
+}
+
+
+@org_view()
+def inbox_figures_view(request):
+    """The inbox figures (as `townsquare stats inbox`) for conversations begun in the period picked."""
+    errors = {}
+    days = {}
+    for name, label in (("since", "From"), ("until", "To")):
+        value = request.GET.get(name, "").strip()
+        try:
+            days[name] = date.fromisoformat(value) if value else None
+        except ValueError:
+            errors[name] = f"{label}: {value!r} is not a date; give one as YYYY-MM-DD"
+    if not errors and days["since"] and days["until"] and days["since"] > days["until"]:
+        errors["until"] = "To: must be on or after From"
+    figures = None if errors else inbox_figures(organisation=request.organisation, **days)
+    rows = []
+    for name, label in FIGURE_LABELS.items() if figures else ():
+        value = figures[name]
+        duration = _duration(value) if name.endswith("_s") and value is not None else ""
+        rows.append({"name": name, "label": label, "value": value, "duration": duration})
+    return render(
+        request,
+        "web/inbox_figures.html",
+        {
+            "rows": rows,
+            "figures": figures,
+            "errors": errors,
+            "since": request.GET.get("since", ""),
+            "until": request.GET.get("until", ""),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in words, e.g. 3 h 25 min, for reading beside the exact figure."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
+    return " ".join(shown) or "0 s"
