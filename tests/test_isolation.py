@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import make_channel, store_posts
 from tests.publishing.helpers import make_post
-from townsquare.inbox.models import SavedReply
+from townsquare.inbox.models import OutgoingReply, SavedReply, SavedView
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.media import post_media_add
@@ -65,6 +66,17 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
         "saved_reply_id": saved_reply.id,
         "media_id": media.id,
         "campaign_id": campaign.id,
+        "outgoing_reply_id": OutgoingReply.objects.create(
+            organisation=other_organisation,
+            conversation=conversation,
+            author=people["outsider"],
+            text="Held",
+            idempotency_key=uuid.uuid4(),
+            state=OutgoingReply.State.AWAITING,
+        ).id,
+        "saved_view_id": SavedView.objects.create(
+            organisation=other_organisation, user=people["outsider"], name="Theirs", filters={}
+        ).id,
     }
 
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from tests.factories import make_channel, store_posts
 from townsquare.inbox.contacts import contact_merge, contact_split, contact_suggestions
 from townsquare.inbox.models import Conversation, ConversationEvent, Status
-from townsquare.inbox.senders import REPLY_SENDERS, ConnectorUnavailable
 from townsquare.inbox.services import (
     ReplyNotSent,
     conversation_add_note,
@@ -21,7 +20,6 @@ from townsquare.inbox.services import (
     conversations_wake,
     draft_touch,
 )
-from townsquare.networks.registry import NETWORKS
 
 
 @pytest.fixture
@@ -148,12 +146,3 @@ def test_contacts_merge_split_and_suggestions(organisation):
     identity = merged.links.get(identity__network="mastodon").identity
     split = contact_split(organisation=organisation, contact=merged, identity=identity)
     assert split != merged and split.conversations.count() == 1 and merged.conversations.count() == 1
-
-
-def test_every_network_has_an_entry_in_the_reply_sender_map(organisation):
-    assert set(REPLY_SENDERS) == set(NETWORKS)
-    make_channel(organisation, handle="council", network="twitter")
-    store_posts(organisation, {"id": "t1", "author": "ann", "text": "@council hi"}, network="twitter")
-    conversation = Conversation.objects.get(organisation=organisation)
-    with pytest.raises(ConnectorUnavailable):
-        conversation_reply(conversation=conversation, actor=None, text="hi", seen_event_id=0)

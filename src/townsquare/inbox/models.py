@@ -74,6 +74,8 @@ class InboxPolicy(models.Model):
     business_days = models.JSONField(default=list, blank=True)
     # Blank: the organisation's time zone.
     time_zone = models.CharField(max_length=64, blank=True)
+    # Replies of members who may draft but not publish (contributors) wait for an approver (PUBLISH).
+    replies_need_approval = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"Inbox policy of {self.organisation}"
@@ -134,6 +136,10 @@ class ConversationEvent(models.Model):
     """Who did what and when: replies, assignments, status changes, notes (with @mentions)."""
 
     REPLY = "reply"
+    # A reply held for an approver, accepted (then sent as a `reply`), or sent back with a comment.
+    REPLY_SUBMITTED = "reply_submitted"
+    REPLY_APPROVED = "reply_approved"
+    REPLY_RETURNED = "reply_returned"
     NOTE = "note"
     ASSIGNMENT = "assignment"
     STATUS = "status"
@@ -187,3 +193,54 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutgoingReply(models.Model):
+    """A reply on its way out, stored before the network is called: its idempotency key makes a retried send
+    publish once; a contributor's reply waits here for an approver."""
+
+    class State(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting approval"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+        RETURNED = "returned", "Sent back"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="outgoing_replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField()
+    idempotency_key = models.UUIDField(unique=True)
+    state = models.CharField(max_length=10, choices=State.choices)
+    error = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} reply on {self.conversation_id}"
+
+
+class SavedView(models.Model):
+    """A member's own named set of inbox filters (only they see it)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    # The inbox filters: view, status, priority, assignee.
+    filters = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "user", "name"], name="one_saved_view_per_name")]
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
@@ -30,6 +31,20 @@ class InboxFilters:
     status: str = ""
     priority: str = ""
     assignee: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        """Only the filters that are set (the short form kept in links and saved views)."""
+        return {key: value for key, value in asdict(self).items() if value and not (key == "view" and value == "all")}
+
+
+def inbox_filters(query: Mapping[str, str]) -> InboxFilters:
+    """The inbox filters from a query (or a saved view); unknown values fall back to "any"."""
+    return InboxFilters(
+        view=query.get("view") if query.get("view") in VIEWS else "all",
+        status=query.get("status") if query.get("status") in Status.values else "",
+        priority=query.get("priority") if query.get("priority") in Priority.values else "",
+        assignee=str(query.get("assignee") or "")[:150],
+    )
 
 
 def _priority_is(priority: str) -> Q:

@@ -1,40 +1,87 @@
-"""One map from a channel's network to the service that sends a reply on it (None: not connected yet)."""
+"""Sending a reply through the channel's connector (any network whose connector can "reply"), then storing it
+as our post so routing records it in the conversation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from django.utils import timezone
 
 from townsquare.channels.models import Channel
-from townsquare.networks.sandbox.services import sandbox_publish
-from townsquare.posts.models import Post
-
-Sender = Callable[..., Post]
-
-
-class ConnectorUnavailable(Exception):
-    pass
+from townsquare.channels.services import channel_credentials, channel_record_error
+from townsquare.ingest.pipeline import ingest_records
+from townsquare.networks.base import ConnectorError, PostGone, PublishResult
+from townsquare.networks.connectors import CONNECTORS
+from townsquare.posts.models import Identity, Post
+from townsquare.posts.normalise import AuthorRecord, PostRecord
 
 
-def _sandbox(*, channel: Channel, text: str, in_reply_to: str) -> Post:
-    return sandbox_publish(channel=channel, text=text, in_reply_to=in_reply_to)
+class ReplyUnavailable(Exception):
+    """The channel's network cannot take replies from Townsquare."""
 
 
-REPLY_SENDERS: dict[str, Sender | None] = {
-    "sandbox": _sandbox,
-    "mastodon": None,
-    "bluesky": None,
-    "reddit": None,
-    "youtube": None,
-    "rss": None,
-    "twitter": None,
-    "facebook": None,
-    "instagram": None,
-    "linkedin": None,
-}
+class ReplyFailed(Exception):
+    """The network refused or failed; `permanent`: trying again cannot help until a person acts."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
-def reply_sender(network: str) -> Sender:
-    sender = REPLY_SENDERS.get(network)
-    if sender is None:
-        raise ConnectorUnavailable(f"replying on {network} is not available yet: the connector is still to come")
-    return sender
+def reply_unavailable_reason(channel: Channel) -> str:
+    """Why a reply cannot be sent on this channel, or "" when it can."""
+    connector = CONNECTORS.get(channel.network)
+    if connector is None or "reply" not in connector.capabilities:
+        return f"Townsquare cannot reply on {channel.get_network_display()}: its connector does not send replies"
+    return ""
+
+
+def reply_publish(*, channel: Channel, text: str, in_reply_to: str, idempotency_key: str) -> Post:
+    """Publish through the connector with the key (a retry with the same key publishes once) and return our
+    stored post. Raises ReplyUnavailable or ReplyFailed (in plain words for the member)."""
+    reason = reply_unavailable_reason(channel)
+    if reason:
+        raise ReplyUnavailable(reason)
+    try:
+        result = CONNECTORS[channel.network].publish(
+            channel=channel,
+            credentials=channel_credentials(channel=channel),
+            text=text,
+            idempotency_key=idempotency_key,
+            in_reply_to=in_reply_to or None,
+        )
+    except ConnectorError as failure:
+        # Revoked access disables the channel and shows on its page; a deleted parent post is not the channel's fault.
+        if failure.permanent and not isinstance(failure, PostGone):
+            channel_record_error(channel=channel, message=failure.message, permanent=True)
+        raise ReplyFailed(failure.message, permanent=failure.permanent) from failure
+    return _stored(channel=channel, result=result, text=text, in_reply_to=in_reply_to)
+
+
+def _stored(*, channel: Channel, result: PublishResult, text: str, in_reply_to: str) -> Post:
+    """Our post as stored (the sandbox stores its own; others are stored here, once)."""
+    found = Post.objects.filter(
+        organisation_id=channel.organisation_id, network=channel.network, external_id=result.external_id
+    ).first()
+    if found is not None:
+        return found
+    # Reuse the channel's identity when its posts were fetched before, so one account stays one identity.
+    identity = Identity.objects.filter(
+        organisation_id=channel.organisation_id, network=channel.network, handle__iexact=channel.handle
+    ).first()
+    author = AuthorRecord(
+        external_id=identity.external_id if identity else channel.handle,
+        handle=identity.handle if identity else channel.handle,
+        display_name=channel.display_name,
+    )
+    record = PostRecord(
+        network=channel.network,
+        external_id=result.external_id,
+        author=author,
+        created_at=timezone.now(),
+        text=text,
+        url=result.url,
+        in_reply_to=in_reply_to,
+    )
+    ingest_records(organisation=channel.organisation, records=[record], source="published")
+    return Post.objects.get(
+        organisation_id=channel.organisation_id, network=channel.network, external_id=result.external_id
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -15,17 +17,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from townsquare.inbox.bulk import conversations_bulk_change
-from townsquare.inbox.models import Conversation, Priority, Status, Team
+from townsquare.inbox.figures import inbox_figures
+from townsquare.inbox.models import Conversation, ConversationEvent, OutgoingReply, Priority, Status, Team
 from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
+from townsquare.inbox.saved_views import saved_view_create, saved_views_for
 from townsquare.inbox.selectors import (
     VIEWS,
-    InboxFilters,
     conversation_events,
     conversation_list,
     conversation_posts,
+    inbox_filters,
     time_left_s,
 )
-from townsquare.inbox.senders import ConnectorUnavailable
+from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable, reply_unavailable_reason
 from townsquare.inbox.services import (
     ReplyNotSent,
     conversation_add_note,
@@ -34,7 +38,11 @@ from townsquare.inbox.services import (
     conversation_set_priority,
     conversation_set_status,
     draft_touch,
+    replies_pending,
+    reply_approve,
     reply_conflicts,
+    reply_needs_approval,
+    reply_return,
 )
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
@@ -42,14 +50,9 @@ from townsquare.orgs.roles import Permission
 PAGE_SIZE = 50
 
 
-@org_view()
-def inbox(request):
-    filters = InboxFilters(
-        view=request.GET.get("view") if request.GET.get("view") in VIEWS else "all",
-        status=request.GET.get("status") if request.GET.get("status") in Status.values else "",
-        priority=request.GET.get("priority") if request.GET.get("priority") in Priority.values else "",
-        assignee=request.GET.get("assignee", ""),
-    )
+def _inbox_context(request) -> dict:
+    """The filtered, paginated conversations: shared by the page and the rows it polls for."""
+    filters = inbox_filters(request.GET)
     conversations = conversation_list(organisation=request.organisation, user=request.user, filters=filters)
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -57,22 +60,68 @@ def inbox(request):
         conversation.time_left = time_left_s(conversation=conversation, organisation=request.organisation, now=now)
     query = request.GET.copy()
     query.pop("page", None)
+    return {
+        "page": page,
+        "filters": filters,
+        "can_work": request.membership.can(Permission.DRAFT),
+        "query": query.urlencode(),
+        # The rows poll for the same filters and page the member is on.
+        "rows_query": request.GET.urlencode(),
+    }
+
+
+@org_view()
+def inbox(request):
+    context = _inbox_context(request)
+    saved = [
+        (view, urlencode(view.filters), view.filters == context["filters"].as_query())
+        for view in saved_views_for(organisation=request.organisation, user=request.user)
+    ]
     return render(
         request,
         "web/inbox.html",
         {
-            "page": page,
-            "filters": filters,
+            **context,
             "views": VIEWS,
+            "saved_views": saved,
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "members": _members(request.organisation),
             "teams": Team.objects.filter(organisation=request.organisation),
             "bulk_statuses": [(value, label) for value, label in Status.choices if value in BULK_STATUSES],
-            "can_work": request.membership.can(Permission.DRAFT),
-            "query": query.urlencode(),
         },
     )
+
+
+@org_view()
+def inbox_rows(request):
+    """Polled by the inbox every few seconds: the table body for the member's filters and page."""
+    return render(request, "web/_inbox_rows.html", _inbox_context(request))
+
+
+@org_view()
+@require_POST
+def saved_view_create_view(request):
+    """Save the filters the member is looking at under a name (only they see it)."""
+    filters = inbox_filters(QueryDict(request.POST.get("back", "")))
+    try:
+        saved_view_create(
+            organisation=request.organisation, user=request.user, name=request.POST.get("name", ""), filters=filters
+        )
+    except ValueError as error:
+        messages.error(request, f"View not saved: {error}.")
+    else:
+        messages.success(request, "View saved.")
+    return redirect(reverse("inbox", kwargs={"org_slug": request.organisation.slug}) + _query_string(request))
+
+
+@org_view()
+@require_POST
+def saved_view_delete_view(request, saved_view_id: int):
+    view = get_object_or_404(saved_views_for(organisation=request.organisation, user=request.user), pk=saved_view_id)
+    view.delete()
+    messages.success(request, f"View {view.name!r} deleted.")
+    return redirect("inbox", org_slug=request.organisation.slug)
 
 
 # Snoozing needs a time per conversation, so it stays on the conversation page.
@@ -149,13 +198,16 @@ def conversation_detail(request, conversation_id: int):
     return _render_detail(request, conversation, draft=draft)
 
 
-def _render_detail(request, conversation: Conversation, *, conflict=None, draft: str = "", status: int = 200):
+def _render_detail(
+    request, conversation: Conversation, *, conflict=None, draft: str = "", status: int = 200, key: str = ""
+):
     events = list(conversation_events(conversation=conversation))
     saved = [
         (reply, saved_reply_fill(reply=reply, conversation=conversation, agent=request.user))
         for reply in saved_replies_for(request.organisation)
     ]
     seen = request.POST.get("seen_event_id") if conflict else None
+    can_draft = request.membership.can(Permission.DRAFT)
     return render(
         request,
         "web/conversation.html",
@@ -170,8 +222,14 @@ def _render_detail(request, conversation: Conversation, *, conflict=None, draft:
             "teams": Team.objects.filter(organisation=request.organisation),
             "statuses": Status.choices,
             "priorities": Priority.choices,
-            "can_work": request.membership.can(Permission.DRAFT),
-            "can_reply": request.membership.can(Permission.PUBLISH),
+            "can_work": can_draft,
+            "can_reply": can_draft,
+            "reply_unavailable": reply_unavailable_reason(conversation.channel),
+            "reply_held": can_draft and reply_needs_approval(conversation=conversation, actor=request.user),
+            # A resent form keeps its key, so the network publishes it once (see conversation_reply).
+            "reply_key": key or uuid.uuid4(),
+            "can_approve": request.membership.can(Permission.PUBLISH),
+            "pending_replies": replies_pending(conversation=conversation),
             "conflict": conflict,
             "draft": draft,
             "saved_replies": saved,
@@ -227,26 +285,62 @@ def _parse_until(value: str, time_zone: str) -> datetime | None:
     return parsed
 
 
-@org_view(Permission.PUBLISH)
+@org_view(Permission.DRAFT)
 @require_POST
 def conversation_reply_view(request, conversation_id: int):
+    """Send a reply (members who may publish, or all who draft where no approval is needed) or hold it for
+    an approver. Whatever goes wrong, the page comes back with the text still in the box."""
     conversation = _conversation(request, conversation_id)
     text = request.POST.get("text", "")
+    key = request.POST.get("reply_key", "")
     try:
-        conversation_reply(
+        event = conversation_reply(
             conversation=conversation,
             actor=request.user,
             text=text,
             seen_event_id=int(request.POST.get("seen_event_id") or 0),
             confirmed=request.POST.get("confirmed") == "yes",
+            key=key,
         )
     except ReplyNotSent as not_sent:
-        return _render_detail(request, conversation, conflict=not_sent.conflict, draft=text, status=409)
-    except (ValueError, ConnectorUnavailable) as error:
-        messages.error(request, str(error))
-        return _render_detail(request, conversation, draft=text, status=400)
-    messages.success(request, "Reply sent.")
+        return _render_detail(request, conversation, conflict=not_sent.conflict, draft=text, status=409, key=key)
+    except (ValueError, ReplyUnavailable) as error:
+        messages.error(request, f"Reply not sent: {error}.")
+        return _render_detail(request, conversation, draft=text, status=400, key=key)
+    except ReplyFailed as failure:
+        advice = "Fix the cause, then send again" if failure.permanent else "Send again in a moment"
+        messages.error(request, f"Reply not sent: {failure}. Your text is kept below. {advice}.")
+        return _render_detail(request, conversation, draft=text, status=502, key=key)
+    if event.kind == ConversationEvent.REPLY_SUBMITTED:
+        messages.success(request, "Reply held for an approver; you will see it in the activity once reviewed.")
+    else:
+        messages.success(request, "Reply sent.")
     return redirect("conversation", org_slug=request.organisation.slug, conversation_id=conversation.pk)
+
+
+@org_view(Permission.PUBLISH)
+@require_POST
+def conversation_reply_review(request, outgoing_reply_id: int):
+    """An approver sends a held reply (approve) or returns it to its author with a comment."""
+    outgoing = get_object_or_404(
+        OutgoingReply.objects.select_related("conversation__channel", "author"),
+        pk=outgoing_reply_id,
+        organisation=request.organisation,
+    )
+    try:
+        if request.POST.get("action") == "approve":
+            reply_approve(outgoing=outgoing, actor=request.user)
+            messages.success(request, "Reply approved and sent.")
+        elif request.POST.get("action") == "return":
+            reply_return(outgoing=outgoing, actor=request.user, comment=request.POST.get("comment", ""))
+            messages.success(request, "Reply sent back to its author with your comment.")
+        else:
+            raise ValueError("choose approve or send back")
+    except (ValueError, ReplyUnavailable) as error:
+        messages.error(request, f"Reply not reviewed: {error}.")
+    except ReplyFailed as failure:
+        messages.error(request, f"Reply approved but not sent: {failure}. It stays here to try again.")
+    return redirect("conversation", org_slug=request.organisation.slug, conversation_id=outgoing.conversation_id)
 
 
 @org_view(Permission.DRAFT)
@@ -274,3 +368,61 @@ def conversation_updates(request, conversation_id: int):
             "writers": conflict.writers,
         },
     )
+
+
+FIGURE_LABELS = {
+    "conversations": "Conversations",
+    "open": "Open",
+    "pending": "Pending",
+    "snoozed": "Snoozed",
+    "resolved": "Resolved",
+    "answered": "Answered (with a first response)",
+    "first_response_median_s": "First response, median",
+    "first_response_p90_s": "First response, 90th percentile",
+    "resolution_median_s": "Resolution, median",
+    "breaches": "Answered later than the target",
+    "unanswered_breaches": "Not answered, target passed",
+}
+
+
+@org_view()
+def inbox_figures_view(request):
+    """The inbox figures (as `townsquare stats inbox`) for conversations begun in the period picked."""
+    errors = {}
+    days = {}
+    for name, label in (("since", "From"), ("until", "To")):
+        value = request.GET.get(name, "").strip()
+        try:
+            days[name] = date.fromisoformat(value) if value else None
+        except ValueError:
+            errors[name] = f"{label}: {value!r} is not a date; give one as YYYY-MM-DD"
+    if not errors and days["since"] and days["until"] and days["since"] > days["until"]:
+        errors["until"] = "To: must be on or after From"
+    figures = None if errors else inbox_figures(organisation=request.organisation, **days)
+    rows = []
+    for name, label in FIGURE_LABELS.items() if figures else ():
+        value = figures[name]
+        duration = _duration(value) if name.endswith("_s") and value is not None else ""
+        rows.append({"name": name, "label": label, "value": value, "duration": duration})
+    return render(
+        request,
+        "web/inbox_figures.html",
+        {
+            "rows": rows,
+            "figures": figures,
+            "errors": errors,
+            "since": request.GET.get("since", ""),
+            "until": request.GET.get("until", ""),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in words, e.g. 3 h 25 min, for reading beside the exact figure."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
+    return " ".join(shown) or "0 s"

@@ -1,0 +1,207 @@
+"""Replies through the networks' connectors (Mastodon through its local stand-in), held replies and approvals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.connectors.conftest import Canned, fake_network, mastodon_notification, mastodon_status, vault_key
+from tests.connectors.test_mastodon import add_channel
+from tests.factories import make_channel, store_posts
+from townsquare.channels.models import ChannelStatus
+from townsquare.inbox.models import Conversation, ConversationEvent, InboxPolicy, OutgoingReply
+from townsquare.inbox.senders import ReplyFailed
+from townsquare.inbox.services import conversation_reply, reply_approve
+from townsquare.posts.models import Post
+
+__all__ = ["fake_network", "vault_key"]  # the connector tests' local Mastodon, reused here
+STATUSES = "/api/v1/statuses"
+
+
+@pytest.fixture
+def mastodon_conversation(organisation, fake_network, capsys):
+    channel = add_channel(fake_network)
+    question = mastodon_status(
+        "5000", text="@northfieldcc when are the bins collected?", mentions=[{"acct": "northfieldcc"}]
+    )
+    fake_network.statuses["5000"] = question
+    fake_network.notifications = [mastodon_notification(1000, question)]
+    call_command("sync", "--org", "northfield")
+    capsys.readouterr()
+    conversation = Conversation.objects.get(organisation=organisation)
+    assert conversation.channel == channel
+    return conversation
+
+
+def page_url(name: str, conversation: Conversation) -> str:
+    return reverse(name, kwargs={"org_slug": conversation.organisation.slug, "conversation_id": conversation.id})
+
+
+def reply_key(page: str) -> str:
+    return re.search(r'name="reply_key" value="([0-9a-f-]+)"', page).group(1)
+
+
+def test_a_reply_from_the_inbox_reaches_mastodon_once_and_is_stored_once(
+    mastodon_conversation, fake_network, people, client_for
+):
+    client = client_for("editor")
+    key = reply_key(client.get(page_url("conversation", mastodon_conversation)).content.decode())
+    form = {"text": "Tuesdays, from 7am", "seen_event_id": 0, "reply_key": key}
+    assert client.post(page_url("conversation_reply", mastodon_conversation), form).status_code == 302
+    # The same form sent again (a double click, a browser retry) publishes nothing more.
+    assert client.post(page_url("conversation_reply", mastodon_conversation), form).status_code == 302
+    [published] = fake_network.published.values()
+    assert published["in_reply_to_id"] == "5000" and "Tuesdays, from 7am" in published["content"]
+    assert [h.get("Idempotency-Key") for m, p, h in fake_network.requests if p == STATUSES] == [key]
+    ours = Post.objects.get(network="mastodon", external_id=published["id"])
+    assert ours.in_reply_to_external_id == "5000" and ours.conversation_root_id == mastodon_conversation.root_post_id
+    [event] = mastodon_conversation.events.filter(kind=ConversationEvent.REPLY)
+    assert (event.actor, event.post) == (people["editor"], ours)
+    mastodon_conversation.refresh_from_db()
+    assert mastodon_conversation.first_response_at == ours.created_at
+
+
+def test_a_transient_failure_keeps_the_text_and_the_retry_publishes_once(
+    mastodon_conversation, fake_network, client_for
+):
+    client = client_for("editor")
+    key = reply_key(client.get(page_url("conversation", mastodon_conversation)).content.decode())
+    fake_network.fail_next(STATUSES, Canned(503, b"{}"))
+    form = {"text": "Tuesdays", "seen_event_id": 0, "reply_key": key}
+    failed = client.post(page_url("conversation_reply", mastodon_conversation), form)
+    page = failed.content.decode()
+    assert failed.status_code == 502 and "had a problem of its own (HTTP 503)" in page and "Send again" in page
+    assert ">Tuesdays</textarea>" in page and reply_key(page) == key
+    assert OutgoingReply.objects.get().state == OutgoingReply.State.FAILED
+    assert client.post(page_url("conversation_reply", mastodon_conversation), form).status_code == 302
+    assert len(fake_network.published) == 1 and OutgoingReply.objects.get().state == OutgoingReply.State.SENT
+    assert [h.get("Idempotency-Key") for m, p, h in fake_network.requests if p == STATUSES] == [key, key]
+
+
+def test_a_permanent_failure_says_what_to_do_and_loses_nothing(mastodon_conversation, fake_network, client_for):
+    fake_network.fail_next(STATUSES, Canned(401, b'{"error": "The access token is invalid"}'))
+    response = client_for("editor").post(
+        page_url("conversation_reply", mastodon_conversation), {"text": "Tuesdays", "seen_event_id": 0}
+    )
+    page = response.content.decode()
+    assert response.status_code == 502 and "reconnect the account with a new token" in page
+    assert ">Tuesdays</textarea>" in page
+    assert not fake_network.published and not mastodon_conversation.events.filter(kind=ConversationEvent.REPLY)
+    outgoing = OutgoingReply.objects.get()
+    assert outgoing.state == OutgoingReply.State.FAILED and "HTTP 401" in outgoing.error
+    mastodon_conversation.channel.refresh_from_db()
+    assert mastodon_conversation.channel.status == ChannelStatus.DISABLED
+
+
+def test_a_deleted_parent_post_does_not_disable_the_channel(mastodon_conversation, fake_network, people):
+    del fake_network.statuses["5000"]
+    with pytest.raises(ReplyFailed, match="no longer exists") as raised:
+        conversation_reply(conversation=mastodon_conversation, actor=people["editor"], text="Hi", seen_event_id=0)
+    assert not raised.value.permanent
+    mastodon_conversation.channel.refresh_from_db()
+    assert mastodon_conversation.channel.status != ChannelStatus.DISABLED
+
+
+def test_a_network_without_replies_hides_the_form_and_says_why(organisation, client_for):
+    make_channel(organisation, handle="council", network="rss")
+    store_posts(organisation, {"id": "r1", "text": "@council a feed item", "author": "paper"}, network="rss")
+    conversation = Conversation.objects.get(organisation=organisation)
+    client = client_for("owner")
+    page = client.get(page_url("conversation", conversation)).content.decode()
+    assert "cannot reply on RSS" in page and "Send reply" not in page
+    refused = client.post(page_url("conversation_reply", conversation), {"text": "hi", "seen_event_id": 0})
+    assert refused.status_code == 400 and "its connector does not send replies" in refused.content.decode()
+    assert not OutgoingReply.objects.exists()
+
+
+@pytest.fixture
+def sandbox_conversation(organisation):
+    make_channel(organisation, handle="council")
+    store_posts(organisation, {"id": "q1", "text": "@council the bins were not collected", "author": "ann"})
+    return Conversation.objects.get(organisation=organisation)
+
+
+def review_url(outgoing: OutgoingReply) -> str:
+    return reverse(
+        "conversation_reply_review",
+        kwargs={"org_slug": outgoing.conversation.organisation.slug, "outgoing_reply_id": outgoing.id},
+    )
+
+
+def test_a_contributors_reply_waits_for_an_approver_then_goes_out_as_theirs(sandbox_conversation, people, client_for):
+    contributor = client_for("contributor")
+    page = contributor.get(page_url("conversation", sandbox_conversation)).content.decode()
+    assert "goes to an approver" in page and "Send for approval" in page
+    response = contributor.post(
+        page_url("conversation_reply", sandbox_conversation), {"text": "Sorry, we will come today", "seen_event_id": 0}
+    )
+    assert response.status_code == 302
+    outgoing = OutgoingReply.objects.get()
+    assert outgoing.state == OutgoingReply.State.AWAITING and outgoing.author == people["contributor"]
+    held = sandbox_conversation.events.get(kind=ConversationEvent.REPLY_SUBMITTED)
+    assert held.actor == people["contributor"] and held.at is not None
+    assert not Post.objects.filter(author__handle="council").exists()
+    # The contributor cannot approve their own; the approver sees it and approves.
+    assert contributor.post(review_url(outgoing), {"action": "approve"}).status_code == 403
+    editor = client_for("editor")
+    assert "Approve and send" in editor.get(page_url("conversation", sandbox_conversation)).content.decode()
+    assert editor.post(review_url(outgoing), {"action": "approve"}).status_code == 302
+    outgoing.refresh_from_db()
+    assert outgoing.state == OutgoingReply.State.SENT and outgoing.reviewed_by == people["editor"]
+    reply = sandbox_conversation.events.get(kind=ConversationEvent.REPLY)
+    assert reply.actor == people["contributor"] and reply.detail["approved_by"] == "editor"
+    assert reply.post.text == "Sorry, we will come today" and reply.post.in_reply_to_external_id == "q1"
+    assert sandbox_conversation.events.get(kind=ConversationEvent.REPLY_APPROVED).actor == people["editor"]
+    # A second approval (another approver's stale page) sends nothing more.
+    reviewed = editor.post(review_url(outgoing), {"action": "approve"}, follow=True).content.decode()
+    assert "already reviewed" in reviewed and Post.objects.filter(author__handle="council").count() == 1
+
+
+def test_an_approver_sends_a_reply_back_with_a_comment(sandbox_conversation, people, client_for):
+    conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="Not our problem", seen_event_id=0
+    )
+    outgoing = OutgoingReply.objects.get()
+    editor = client_for("editor")
+    no_comment = editor.post(review_url(outgoing), {"action": "return", "comment": " "}, follow=True)
+    assert "say what to change" in no_comment.content.decode()
+    outgoing.refresh_from_db()
+    assert outgoing.state == OutgoingReply.State.AWAITING
+    editor.post(review_url(outgoing), {"action": "return", "comment": "Apologise and give a date"})
+    outgoing.refresh_from_db()
+    assert (outgoing.state, outgoing.review_comment) == (OutgoingReply.State.RETURNED, "Apologise and give a date")
+    returned = sandbox_conversation.events.get(kind=ConversationEvent.REPLY_RETURNED)
+    assert returned.actor == people["editor"] and returned.detail["author"] == "contributor"
+    page = client_for("contributor").get(page_url("conversation", sandbox_conversation)).content.decode()
+    assert "Apologise and give a date" in page and "Approve and send" not in page
+    assert not Post.objects.filter(author__handle="council").exists()
+    with pytest.raises(ValueError, match="already reviewed"):
+        reply_approve(outgoing=outgoing, actor=people["editor"])
+
+
+def test_without_the_approval_setting_contributors_reply_directly(sandbox_conversation, organisation, people):
+    InboxPolicy.objects.create(organisation=organisation, replies_need_approval=False)
+    event = conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="On our way", seen_event_id=0
+    )
+    assert event.kind == ConversationEvent.REPLY and event.post.text == "On our way"
+    assert OutgoingReply.objects.get().state == OutgoingReply.State.SENT
+
+
+def test_a_failed_approved_reply_stays_for_the_approver_to_try_again(
+    mastodon_conversation, fake_network, people, client_for
+):
+    conversation_reply(conversation=mastodon_conversation, actor=people["contributor"], text="Soon", seen_event_id=0)
+    outgoing = OutgoingReply.objects.get()
+    fake_network.fail_next(STATUSES, Canned(503, b"{}"))
+    editor = client_for("editor")
+    failed = editor.post(review_url(outgoing), {"action": "approve"}, follow=True).content.decode()
+    assert "approved but not sent" in failed and "Try sending again" in failed
+    editor.post(review_url(outgoing), {"action": "approve"})
+    outgoing.refresh_from_db()
+    assert outgoing.state == OutgoingReply.State.SENT and len(fake_network.published) == 1
+    [published] = fake_network.published.values()
+    assert published["in_reply_to_id"] == "5000"
