@@ -64,7 +64,7 @@ _SESSIONS_LOCK = threading.Lock()
 
 class BlueskyConnector(Connector):
     kind = "bluesky"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
+    capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
     sync_interval = 300
     search_kinds = frozenset({"word", "phrase", "hashtag", "mention", "author", "domain"})
 

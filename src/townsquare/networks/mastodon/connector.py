@@ -45,7 +45,7 @@ NOTIFICATION_TYPES = ["mention", "update"]
 
 class MastodonConnector(Connector):
     kind = "mastodon"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
+    capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
     sync_interval = 300
     # Full-text search (statuses whose authors let them be indexed) and hashtag timelines.
     search_kinds = frozenset({"word", "phrase", "hashtag"})
