@@ -17,6 +17,7 @@ GET_POSTS = XRPC + "app.bsky.feed.getPosts"
 CREATE_RECORD = XRPC + "com.atproto.repo.createRecord"
 UPLOAD_BLOB = XRPC + "com.atproto.repo.uploadBlob"
 GET_PROFILE = XRPC + "app.bsky.actor.getProfile"
+SEARCH_POSTS = XRPC + "app.bsky.feed.searchPosts"
 OWN_DID = "did:plc:northfieldcc0000000000000"
 
 
@@ -73,6 +74,9 @@ class FakeBluesky:
     # Uploaded blobs: (content type, bytes); the account's followers.
     blobs: list[tuple[str, bytes]] = field(default_factory=list)
     followers: int = 0
+    # Public posts searchPosts can find (any order; served newest first by indexedAt) and the queries asked.
+    public: list[dict[str, Any]] = field(default_factory=list)
+    searches: list[dict[str, list[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.network.routes.update(
@@ -83,6 +87,7 @@ class FakeBluesky:
                 ("POST", CREATE_RECORD): self._create,
                 ("POST", UPLOAD_BLOB): self._upload,
                 ("GET", GET_PROFILE): self._profile,
+                ("GET", SEARCH_POSTS): self._search,
             }
         )
 
@@ -146,6 +151,28 @@ class FakeBluesky:
         counts = {"followersCount": self.followers, "followsCount": 12, "postsCount": 40}
         return 200, {**profile(actor), **counts, "indexedAt": "2024-01-01T00:00:00.000Z"}
 
+    def _search(self, query: dict[str, list[str]], body, headers) -> tuple[int, Any]:
+        """sort=latest: newest indexedAt first; the cursor is an offset into the hits, as the AppView's is."""
+        if refused := self._auth(headers):
+            return refused
+        self.searches.append(query)
+        q = query["q"][-1]
+        hits = sorted((post for post in self.public if _found(post, q)), key=lambda p: p["indexedAt"], reverse=True)
+        offset = int(query.get("cursor", ["0"])[-1])
+        limit = int(query.get("limit", ["25"])[-1])
+        page = hits[offset : offset + limit]
+        answer: dict[str, Any] = {"posts": page, "hitsTotal": len(hits)}
+        if offset + limit < len(hits):
+            answer["cursor"] = str(offset + limit)
+        return 200, answer
+
+    def publish_public(self, handle: str, rkey: str, text: str, *, second: int) -> dict[str, Any]:
+        """A post by someone else that search can find, indexed `second` seconds after 10:00."""
+        post = self.add_post(handle, rkey, post_record(text))
+        post["indexedAt"] = f"2026-03-04T10:{second // 60:02d}:{second % 60:02d}.000Z"
+        self.public.append(post)
+        return post
+
     def add_post(self, handle: str, rkey: str, record: dict[str, Any], **view: Any) -> dict[str, Any]:
         uri = post_uri(handle, rkey)
         self.posts[uri] = {
@@ -192,3 +219,13 @@ class FakeBluesky:
             self.notify(n, post)
             uris.append(post["uri"])
         return uris
+
+
+def _found(post: dict[str, Any], q: str) -> bool:
+    """Enough of the search syntax for the tests: "a phrase", #tag, from:handle, or one word."""
+    text = post["record"]["text"].lower()
+    if q.startswith("from:"):
+        return post["author"]["handle"] == q[5:]
+    if q.startswith('"'):
+        return q.strip('"') in text
+    return q.lower() in text.split() or q.lower() in text.replace("#", " #").split()

@@ -29,6 +29,11 @@ class Channel(models.Model):
     # Not scheduled again before this moment: the network asked us to wait (429 Retry-After, rate-limit reset).
     next_sync_at = models.DateTimeField(null=True, blank=True)
     sync_cursor = models.JSONField(default=dict, blank=True)
+    # Listening by public search: SearchTerm.key -> that term's cursor (networks/listen.py); the Jetstream
+    # consumer keeps {"time_us": ...} here.
+    search_cursor = models.JSONField(default=dict, blank=True)
+    # What the last successful sync did, for the channel's page: counts, terms searched, queries not searchable.
+    last_sync_summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

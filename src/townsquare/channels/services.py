@@ -121,12 +121,14 @@ def channel_record_error(*, channel: Channel, message: str, permanent: bool, ret
     _audit(channel, actor=None, action="error", detail=detail)
 
 
-def channel_record_sync(*, channel: Channel) -> None:
+def channel_record_sync(*, channel: Channel, summary: dict[str, Any] | None = None) -> None:
+    """A successful sync; `summary` (what it fetched and stored) is shown on the channel's page."""
     channel.last_synced_at = timezone.now()
     channel.next_sync_at = None
+    channel.last_sync_summary = summary or {}
     if channel.status == ChannelStatus.ERROR:
         channel.status = ChannelStatus.OK
-    channel.save(update_fields=["last_synced_at", "next_sync_at", "status"])
+    channel.save(update_fields=["last_synced_at", "next_sync_at", "status", "last_sync_summary"])
 
 
 def channels_reencrypt() -> int:

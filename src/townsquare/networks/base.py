@@ -13,9 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from townsquare.posts.normalise import PostRecord
+
+if TYPE_CHECKING:
+    from townsquare.networks.searchterms import SearchTerm
 
 CAPABILITIES = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
 
@@ -77,9 +80,15 @@ class Connector:
     capabilities: ClassVar[frozenset[str]] = frozenset()
     # Seconds between scheduled syncs of one channel; None: never synced on a schedule.
     sync_interval: ClassVar[int | None] = None
+    # The SearchTerm kinds its public search understands (networks/searchterms.py); empty: no search.
+    search_kinds: ClassVar[frozenset[str]] = frozenset()
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         raise ConnectorError(f"{self.kind} cannot fetch posts", permanent=True)
+
+    def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
+        """One page of public posts carrying `term`, newest first; the cursor is the term's own (see walk_back)."""
+        raise ConnectorError(f"{self.kind} cannot search public posts", permanent=True)
 
     def publish(
         self,
@@ -101,6 +110,22 @@ class Connector:
 
     def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
         raise ConnectorError(f"{self.kind} cannot read metrics", permanent=True)
+
+
+def walk_back(
+    *, cursor: dict[str, Any], page: Sequence[tuple[str, PostRecord]], next_page: str | None, order=str
+) -> FetchResult:
+    """One page of a list that runs newest first (a search), each record with its marker (a time or an id that
+    `order` makes comparable). The cursor is `{"newest": marker of the newest record stored}`, plus `"walk"`
+    (`next_page`) and `"top"` while a walk back to `newest` is under way: `newest` moves only when the walk
+    has met it, so a run cut short continues next time without a gap. A first run takes the newest page."""
+    newest = cursor.get("newest")
+    fresh = [record for marker, record in page if newest is None or order(marker) >= order(newest)]
+    top = cursor.get("top") or max((marker for marker, _ in page), key=order, default=newest)
+    done = newest is None or len(fresh) < len(page) or not next_page or not page
+    if not done:
+        return FetchResult(records=fresh, cursor={"newest": newest, "walk": next_page, "top": top}, more=True)
+    return FetchResult(records=fresh, cursor={"newest": top} if top is not None else {})
 
 
 def refuse_media(kind: str, media: Sequence[MediaItem]) -> None:

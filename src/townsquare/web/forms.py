@@ -58,6 +58,18 @@ class ChannelForm(forms.Form):
 class ChannelEditForm(forms.Form):
     handle = forms.CharField(max_length=200)
     display_name = forms.CharField(max_length=200, required=False)
+    listen = forms.BooleanField(
+        required=False,
+        label="Search public posts for the listening queries",
+        help_text="Each sync also searches the network for the organisation's listening queries and keeps the "
+        "posts that match one. It spends the account's requests.",
+    )
+
+    def __init__(self, *args, searchable: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Offered only where the network has a public search.
+        if not searchable:
+            del self.fields["listen"]
 
 
 class CredentialsForm(forms.Form):

@@ -38,8 +38,10 @@ from townsquare.networks.base import (
     PostGone,
     PublishResult,
     error_for_status,
+    walk_back,
 )
 from townsquare.networks.bluesky.mapping import outgoing_facets, post_to_record
+from townsquare.networks.searchterms import SearchTerm
 from townsquare.posts.normalise import PostRecord, parse_datetime
 
 DEFAULT_SERVICE = "https://bsky.social"
@@ -47,6 +49,8 @@ DEFAULT_SERVICE = "https://bsky.social"
 PAGE_SIZE = 25
 TIMEOUT_SECONDS = 20
 REASONS = {"mention", "reply", "quote"}
+# searchPosts takes at most 100 a page.
+SEARCH_PAGE_SIZE = 100
 # app.bsky.embed.images allows four images on a post.
 MAX_IMAGES = 4
 
@@ -60,8 +64,9 @@ _SESSIONS_LOCK = threading.Lock()
 
 class BlueskyConnector(Connector):
     kind = "bluesky"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
+    capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
     sync_interval = 300
+    search_kinds = frozenset({"word", "phrase", "hashtag", "mention", "author", "domain"})
 
     def _session(self, channel, credentials: dict[str, str]) -> _Session:
         password = credentials.get("app_password")
@@ -92,6 +97,17 @@ class BlueskyConnector(Connector):
         if not done:
             return FetchResult(records=records, cursor={"newest": newest, "walk": page.cursor, "top": top}, more=True)
         return FetchResult(records=records, cursor={"newest": top} if top else {})
+
+    def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
+        """searchPosts, latest first, walked back to the newest post stored for this term (by indexedAt)."""
+        session = self._session(channel, credentials)
+        params = models.AppBskyFeedSearchPosts.Params(
+            q=_search_query(term), sort="latest", limit=SEARCH_PAGE_SIZE, cursor=cursor.get("walk") or None
+        )
+        page = session.call(lambda client: client.app.bsky.feed.search_posts(params))
+        posts = [get_model_as_dict(post) for post in page.posts]
+        marked = [(_marker(post["indexedAt"]), post_to_record(post, reason="search")) for post in posts]
+        return walk_back(cursor=cursor, page=marked, next_page=page.cursor)
 
     def publish(
         self,
@@ -228,6 +244,17 @@ def _now() -> str:
 
 def _time(value: str) -> datetime:
     return parse_datetime(value).astimezone(UTC)
+
+
+def _marker(value: str) -> str:
+    """indexedAt in one UTC format, so that markers compare as text."""
+    return _time(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _search_query(term: SearchTerm) -> str:
+    """Bluesky's search syntax: quoted phrases, #tags and from:, mentions:, domain: filters."""
+    prefix = {"hashtag": "#", "mention": "mentions:", "author": "from:", "domain": "domain:"}.get(term.kind, "")
+    return f'"{term.value}"' if term.kind == "phrase" else prefix + term.value
 
 
 def _xrpc_error(error: RequestErrorBase) -> str:

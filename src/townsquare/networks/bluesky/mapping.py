@@ -112,3 +112,53 @@ def outgoing_facets(text: str) -> list[dict[str, Any]]:
             end = start + len(match.group(0).encode())
             facets.append({"index": {"byteStart": start, "byteEnd": end}, "features": [make(match)]})
     return facets
+
+
+# Where the Bluesky app serves a blob as a full-size image (the firehose carries only the blob's CID).
+CDN_FULLSIZE = "https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg"
+
+
+def _embed_view(did: str, embed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A record's embed in the view shape `_media` reads: images by their CDN address, a quote by its uri."""
+    if not embed:
+        return None
+    kind = embed.get("$type")
+    if kind == "app.bsky.embed.images":
+        images = [
+            {
+                "fullsize": CDN_FULLSIZE.format(
+                    did=did, cid=((image.get("image") or {}).get("ref") or {}).get("$link")
+                ),
+                "alt": image.get("alt") or "",
+            }
+            for image in embed.get("images") or []
+        ]
+        return {"$type": IMAGES_VIEW, "images": images}
+    if kind == "app.bsky.embed.record":
+        return {"$type": "app.bsky.embed.record#view", "record": {"uri": (embed.get("record") or {}).get("uri")}}
+    if kind == "app.bsky.embed.recordWithMedia":
+        quoted = ((embed.get("record") or {}).get("record") or {}).get("uri")
+        return {
+            "$type": "app.bsky.embed.recordWithMedia#view",
+            "record": {"record": {"uri": quoted}},
+            "media": _embed_view(did, embed.get("media")) or {},
+        }
+    return None
+
+
+def _blob_cid(blob: dict[str, Any] | None) -> str:
+    return ((blob or {}).get("ref") or {}).get("$link") or ""
+
+
+def commit_to_record(*, did: str, rkey: str, cid: str, record: dict[str, Any], indexed_at: str) -> PostRecord:
+    """A post as the firehose (Jetstream) carries it: the record alone, no handle and no counts. The author
+    is known by DID (bsky.app opens profiles by DID too)."""
+    view = {
+        "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
+        "cid": cid,
+        "author": {"did": did, "handle": did},
+        "record": record,
+        "embed": _embed_view(did, record.get("embed")),
+        "indexedAt": indexed_at,
+    }
+    return post_to_record(view, reason="firehose")

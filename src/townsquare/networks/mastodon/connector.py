@@ -29,8 +29,10 @@ from townsquare.networks.base import (
     PostGone,
     PublishResult,
     error_for_status,
+    walk_back,
 )
 from townsquare.networks.mastodon.mapping import status_to_record
+from townsquare.networks.searchterms import SearchTerm
 
 PAGE_SIZE = 40
 MASTODON_VERSION = "4.3.0"
@@ -43,8 +45,10 @@ NOTIFICATION_TYPES = ["mention", "update"]
 
 class MastodonConnector(Connector):
     kind = "mastodon"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
+    capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
     sync_interval = 300
+    # Full-text search (statuses whose authors let them be indexed) and hashtag timelines.
+    search_kinds = frozenset({"word", "phrase", "hashtag"})
 
     def _client(self, channel, credentials: dict[str, str]) -> tuple[Mastodon, requests.Session]:
         instance = (channel.options or {}).get("instance")
@@ -87,6 +91,24 @@ class MastodonConnector(Connector):
         newest = max((int(notification["id"]) for notification in page), default=None)
         next_cursor = {**cursor, "min_id": str(newest)} if newest is not None else dict(cursor)
         return FetchResult(records=records, cursor=next_cursor, more=bool(min_id) and len(page) >= PAGE_SIZE)
+
+    def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
+        """A hashtag's public timeline, or /api/v2/search for statuses; both newest first, walked back with
+        max_id to the newest status stored for this term (ids grow with time)."""
+        client, session = self._client(channel, credentials)
+        max_id = cursor.get("walk") or None
+        with _errors(session, what=f"the Mastodon server {client.api_base_url}"):
+            if term.kind == "hashtag":
+                statuses = client.timeline_hashtag(term.value, max_id=max_id, limit=PAGE_SIZE)
+            else:
+                query = f'"{term.value}"' if term.kind == "phrase" else term.value
+                found = client.search_v2(query, resolve=False, result_type="statuses", max_id=max_id, limit=PAGE_SIZE)
+                statuses = found["statuses"]
+        marked = [(str(status["id"]), status_to_record(status)) for status in statuses]
+        oldest = min((int(marker) for marker, _ in marked), default=None)
+        # A short page is the last one.
+        next_page = str(oldest) if len(marked) >= PAGE_SIZE and oldest is not None else None
+        return walk_back(cursor=cursor, page=marked, next_page=next_page, order=int)
 
     def publish(
         self,

@@ -14,6 +14,8 @@ from townsquare.channels.services import (
 from townsquare.channels.services import (
     channel_credentials as stored_credentials,
 )
+from townsquare.networks.abilities import channel_abilities, channel_can
+from townsquare.networks.listen import LISTEN_OPTION, listening_enabled
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
 from townsquare.web.forms import ChannelEditForm, ChannelForm, CredentialsForm
@@ -22,6 +24,10 @@ from townsquare.web.forms import ChannelEditForm, ChannelForm, CredentialsForm
 def channel_for_request(request, channel_id: int) -> Channel:
     """The channel, if it belongs to the organisation the request serves (404 otherwise)."""
     return get_object_or_404(Channel, id=channel_id, organisation=request.organisation)
+
+
+def _searchable(channel: Channel) -> bool:
+    return channel_can(channel, "search")
 
 
 @org_view()
@@ -55,7 +61,16 @@ def channel_detail(request, channel_id: int):
         "web/channel.html",
         {
             "channel": channel,
-            "edit_form": ChannelEditForm(initial={"handle": channel.handle, "display_name": channel.display_name}),
+            "edit_form": ChannelEditForm(
+                initial={
+                    "handle": channel.handle,
+                    "display_name": channel.display_name,
+                    "listen": listening_enabled(channel),
+                },
+                searchable=_searchable(channel),
+            ),
+            "abilities": channel_abilities(channel),
+            "summary": channel.last_sync_summary or {},
             "credentials_form": CredentialsForm(),
             "events": channel.events.select_related("actor")[:50],
             "can_manage": request.membership.can(Permission.MANAGE_CHANNELS),
@@ -67,10 +82,13 @@ def channel_detail(request, channel_id: int):
 @require_POST
 def channel_edit(request, channel_id: int):
     channel = channel_for_request(request, channel_id)
-    form = ChannelEditForm(request.POST)
+    form = ChannelEditForm(request.POST, searchable=_searchable(channel))
     if form.is_valid():
+        changes = dict(form.cleaned_data)
+        if "listen" in changes:
+            changes["options"] = {**(channel.options or {}), LISTEN_OPTION: changes.pop("listen")}
         try:
-            channel_update(channel=channel, actor=request.user, **form.cleaned_data)
+            channel_update(channel=channel, actor=request.user, **changes)
             messages.success(request, "Saved.")
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))

@@ -33,7 +33,20 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"{item.id}\t{item}\tfetched {report.fetched}, stored {report.stored}, "
-                    f"duplicates {report.duplicates}" + (f" (edited {report.edited})" if report.edited else "")
+                    f"duplicates {report.duplicates}"
+                    + (f" (edited {report.edited})" if report.edited else "")
+                    + _listening(report)
                 )
         if failed:
             raise CommandError(f"{failed} channel(s) could not be synced")
+
+
+def _listening(report) -> str:
+    """What listening by search did, when the channel listens."""
+    if not report.searched and not report.unsearchable:
+        return ""
+    terms = ", ".join(f"{label} {count}" for label, count in report.searched.items())
+    text = f"; searched {terms or 'nothing'}: {report.matched} matched a query"
+    if report.unsearchable:
+        text += f"; cannot search for: {', '.join(report.unsearchable)}"
+    return text

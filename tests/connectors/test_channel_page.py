@@ -1,0 +1,112 @@
+"""The channel's page: what Townsquare can and cannot do on its network (and why), what the last sync fetched,
+the last error in plain words, and the switch for listening by search where the network offers it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from townsquare.channels.models import ChannelEvent
+from townsquare.channels.services import channel_create, channel_record_error, channel_record_sync
+from townsquare.networks.abilities import channel_abilities, channel_can
+from townsquare.networks.connectors import CONNECTORS
+from townsquare.networks.sync import SyncReport
+
+
+def page(client, channel) -> str:
+    url = reverse("channel", kwargs={"org_slug": channel.organisation.slug, "channel_id": channel.id})
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def bluesky(organisation):
+    return channel_create(
+        organisation=organisation,
+        network="bluesky",
+        handle="northfieldcc.bsky.social",
+        options={"service": "https://pds.example", "listen": "true"},
+        credentials={"app_password": "abcd-efgh-ijkl-mnop"},
+    )
+
+
+def test_every_capability_is_said_yes_or_no_with_the_reason(organisation, bluesky):
+    feed = channel_create(
+        organisation=organisation, network="rss", handle="gazette", options={"url": "https://g.example"}
+    )
+    archive = channel_create(organisation=organisation, network="twitter", handle="northfieldcc")
+    assert channel_can(feed, "fetch_mentions") and not channel_can(feed, "publish")
+    # An X channel added for its exports holds no token: nothing works on the network until one is stored.
+    assert not channel_can(archive, "publish") and "twitter" in CONNECTORS
+    said = {ability.capability: ability for ability in channel_abilities(archive)}
+    assert not said["publish"].available and "no access is stored" in said["publish"].why
+    assert not said["search"].available and "does not offer" in said["search"].why
+    said = {ability.capability: ability for ability in channel_abilities(bluesky)}
+    assert all(said[name].available for name in ("fetch_mentions", "search", "publish", "like", "share", "metrics"))
+
+
+def test_the_page_lists_what_works_and_why_not(client_for, organisation, bluesky):
+    feed = channel_create(
+        organisation=organisation, network="rss", handle="gazette", options={"url": "https://g.example"}
+    )
+    html = page(client_for("viewer"), feed)
+    assert "Yes: Read what people say to the account" in html
+    assert "No: Publish posts (RSS / Atom feed does not offer this to Townsquare)" in html
+    assert "No: Search public posts for the listening queries (RSS / Atom feed does not offer" in html
+    assert "Yes: Search public posts for the listening queries" in page(client_for("viewer"), bluesky)
+
+
+def test_the_page_shows_what_the_last_sync_fetched_and_searched(client_for, bluesky):
+    report = SyncReport(fetched=3, stored=2, duplicates=1, searched={"northfield": 5, "#binday": 0}, matched=2)
+    report.unsearchable = ["Welsh posts"]
+    channel_record_sync(channel=bluesky, summary=report.summary())
+    html = page(client_for("viewer"), bluesky)
+    assert "3 posts read, 2 new stored, 1 already known." in html
+    assert "Searched for northfield (5 found), #binday (0 found): 2 matched a listening query." in html
+    assert "Cannot search this network for: Welsh posts" in html
+
+
+def test_the_last_error_and_the_wait_are_in_plain_words(client_for, bluesky):
+    channel_record_error(
+        channel=bluesky, message="the Bluesky server is limiting requests (HTTP 429)", permanent=False, retry_after=600
+    )
+    html = page(client_for("viewer"), bluesky)
+    assert "the Bluesky server is limiting requests (HTTP 429)" in html
+    assert "the network asked Townsquare to wait" in html
+    # A later success says so beside the old error.
+    bluesky.last_error_at = timezone.now() - timedelta(hours=1)
+    bluesky.save(update_fields=["last_error_at"])
+    channel_record_sync(channel=bluesky, summary=SyncReport().summary())
+    assert "a later sync worked" in page(client_for("viewer"), bluesky)
+
+
+def test_listening_by_search_is_switched_on_the_page_where_the_network_searches(client_for, organisation, bluesky):
+    admin = client_for("admin")
+    assert 'name="listen"' in page(admin, bluesky)
+    url = reverse("channel_edit", kwargs={"org_slug": organisation.slug, "channel_id": bluesky.id})
+    admin.post(url, {"handle": bluesky.handle, "display_name": "Northfield"})
+    bluesky.refresh_from_db()
+    # Switching off keeps the other options, and the audit says what changed.
+    assert bluesky.options == {"service": "https://pds.example", "listen": False}
+    assert ChannelEvent.objects.filter(channel=bluesky, action="changed").exists()
+    assert "No: Search public posts for the listening queries (switched off" in page(admin, bluesky)
+    admin.post(url, {"handle": bluesky.handle, "display_name": "Northfield", "listen": "on"})
+    bluesky.refresh_from_db()
+    assert bluesky.options["listen"] is True
+    feed = channel_create(
+        organisation=organisation, network="rss", handle="gazette", options={"url": "https://g.example"}
+    )
+    assert 'name="listen"' not in page(admin, feed)
+    url = reverse("channel_edit", kwargs={"org_slug": organisation.slug, "channel_id": feed.id})
+    admin.post(url, {"handle": "gazette", "display_name": "Gazette", "listen": "on"})
+    feed.refresh_from_db()
+    assert feed.options == {"url": "https://g.example"}
+
+
+def test_search_is_a_capability_exactly_where_a_search_is_implemented():
+    for connector in CONNECTORS.values():
+        assert ("search" in connector.capabilities) == bool(connector.search_kinds), connector.kind
