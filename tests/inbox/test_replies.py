@@ -13,7 +13,7 @@ from tests.connectors.test_mastodon import add_channel
 from tests.factories import make_channel, store_posts
 from townsquare.channels.models import ChannelStatus
 from townsquare.inbox.models import Conversation, ConversationEvent, InboxPolicy, OutgoingReply
-from townsquare.inbox.senders import ReplyFailed
+from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable
 from townsquare.inbox.services import conversation_reply, reply_approve
 from townsquare.posts.models import Post
 
@@ -114,6 +114,43 @@ def test_a_network_without_replies_hides_the_form_and_says_why(organisation, cli
     assert "cannot reply on RSS" in page and "Send reply" not in page
     refused = client.post(page_url("conversation_reply", conversation), {"text": "hi", "seen_event_id": 0})
     assert refused.status_code == 400 and "its connector does not send replies" in refused.content.decode()
+    assert not OutgoingReply.objects.exists()
+
+
+def test_a_private_message_is_answered_privately_in_its_own_conversation(organisation, fake_network, people, capsys):
+    add_channel(fake_network)
+    message = mastodon_status(
+        "5100",
+        text="@northfieldcc my reference is 4411",
+        visibility="direct",
+        mentions=[{"id": "1", "acct": "northfieldcc"}],
+    )
+    fake_network.statuses["5100"] = message
+    fake_network.notifications = [mastodon_notification(1100, message)]
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation)
+    assert conversation.kind == Conversation.DIRECT
+    conversation_reply(conversation=conversation, actor=people["editor"], text="Thanks, found it", seen_event_id=0)
+    [published] = fake_network.published.values()
+    assert published["visibility"] == "direct" and published["in_reply_to_id"] == "5100"
+    ours = Post.objects.get(network="mastodon", external_id=published["id"])
+    assert ours.extra["direct_to"] == "resident@social.example"
+    conversation.refresh_from_db()
+    assert conversation.first_response_at == ours.created_at and Conversation.objects.count() == 1
+
+
+def test_a_private_message_on_a_network_without_private_replies_is_refused(organisation, people, client_for):
+    make_channel(organisation, handle="council", network="reddit")
+    store_posts(
+        organisation,
+        {"id": "m1", "text": "my address is 4 Mill Lane", "author": "ann", "extra": {"direct_to": "council"}},
+        network="reddit",
+    )
+    conversation = Conversation.objects.get(organisation=organisation, kind=Conversation.DIRECT)
+    page = client_for("owner").get(page_url("conversation", conversation)).content.decode()
+    assert "cannot answer private messages on Reddit yet" in page and "Send reply" not in page
+    with pytest.raises(ReplyUnavailable, match="private messages"):
+        conversation_reply(conversation=conversation, actor=people["editor"], text="Thanks", seen_event_id=0)
     assert not OutgoingReply.objects.exists()
 
 

@@ -26,18 +26,27 @@ class ReplyFailed(Exception):
         self.permanent = permanent
 
 
-def reply_unavailable_reason(channel: Channel) -> str:
-    """Why a reply cannot be sent on this channel, or "" when it can."""
+# Networks whose connector answers a private message privately (Mastodon replies `direct` to a direct status).
+# Elsewhere a reply to a private message could only go out as a public post, so it is refused.
+PRIVATE_REPLY_NETWORKS = frozenset({"mastodon"})
+
+
+def reply_unavailable_reason(channel: Channel, *, private: bool = False) -> str:
+    """Why a reply (to a private message, with `private`) cannot be sent on this channel, or "" when it can."""
     connector = CONNECTORS.get(channel.network)
+    network = channel.get_network_display()
     if connector is None or "reply" not in connector.capabilities:
-        return f"Townsquare cannot reply on {channel.get_network_display()}: its connector does not send replies"
+        return f"Townsquare cannot reply on {network}: its connector does not send replies"
+    if private and channel.network not in PRIVATE_REPLY_NETWORKS:
+        return f"Townsquare cannot answer private messages on {network} yet: answer on {network} itself"
     return ""
 
 
-def reply_publish(*, channel: Channel, text: str, in_reply_to: str, idempotency_key: str) -> Post:
+def reply_publish(*, channel: Channel, text: str, in_reply_to: str, idempotency_key: str, direct_to: str = "") -> Post:
     """Publish through the connector with the key (a retry with the same key publishes once) and return our
-    stored post. Raises ReplyUnavailable or ReplyFailed (in plain words for the member)."""
-    reason = reply_unavailable_reason(channel)
+    stored post; `direct_to` (the person's handle) for an answer to a private message. Raises ReplyUnavailable
+    or ReplyFailed (in plain words for the member)."""
+    reason = reply_unavailable_reason(channel, private=bool(direct_to))
     if reason:
         raise ReplyUnavailable(reason)
     try:
@@ -53,10 +62,10 @@ def reply_publish(*, channel: Channel, text: str, in_reply_to: str, idempotency_
         if failure.permanent and not isinstance(failure, PostGone):
             channel_record_error(channel=channel, message=failure.message, permanent=True)
         raise ReplyFailed(failure.message, permanent=failure.permanent) from failure
-    return _stored(channel=channel, result=result, text=text, in_reply_to=in_reply_to)
+    return _stored(channel=channel, result=result, text=text, in_reply_to=in_reply_to, direct_to=direct_to)
 
 
-def _stored(*, channel: Channel, result: PublishResult, text: str, in_reply_to: str) -> Post:
+def _stored(*, channel: Channel, result: PublishResult, text: str, in_reply_to: str, direct_to: str) -> Post:
     """Our post as stored (the sandbox stores its own; others are stored here, once)."""
     found = Post.objects.filter(
         organisation_id=channel.organisation_id, network=channel.network, external_id=result.external_id
@@ -80,6 +89,8 @@ def _stored(*, channel: Channel, result: PublishResult, text: str, in_reply_to: 
         text=text,
         url=result.url,
         in_reply_to=in_reply_to,
+        # Routing files a private answer under the (channel, person) conversation, as fetched ones are.
+        extra={"direct_to": direct_to} if direct_to else {},
     )
     ingest_records(organisation=channel.organisation, records=[record], source="published")
     return Post.objects.get(

@@ -152,7 +152,7 @@ def conversation_reply(
     text = text.strip()
     if not text:
         raise ValueError("write a reply first")
-    reason = reply_unavailable_reason(conversation.channel)
+    reason = conversation_reply_unavailable(conversation)
     if reason:
         raise ReplyUnavailable(reason)
     outgoing = _outgoing_for_key(conversation=conversation, actor=actor, text=text, key=key)
@@ -225,6 +225,7 @@ def _send(outgoing: OutgoingReply, *, approver=None) -> ConversationEvent:
             text=outgoing.text,
             in_reply_to=_reply_target(conversation),
             idempotency_key=str(outgoing.idempotency_key),
+            direct_to=conversation.participant.handle if conversation.kind == Conversation.DIRECT else "",
         )
     except (ReplyFailed, ReplyUnavailable) as failure:
         outgoing.state, outgoing.error = OutgoingReply.State.FAILED, str(failure)
@@ -291,10 +292,26 @@ def reply_return(*, outgoing: OutgoingReply, actor, comment: str) -> Conversatio
     return _event(outgoing.conversation, actor, ConversationEvent.REPLY_RETURNED, text=comment, detail=detail)
 
 
+def conversation_reply_unavailable(conversation: Conversation) -> str:
+    """Why no reply can be sent in this conversation, or "" when one can."""
+    return reply_unavailable_reason(conversation.channel, private=conversation.kind == Conversation.DIRECT)
+
+
 def _reply_target(conversation: Conversation) -> str:
-    """The latest public message of the thread, so the reply lands where the talk is."""
+    """The latest message from the public in the thread (or from the person, in a private conversation), so
+    the reply lands where the talk is."""
     if conversation.kind == Conversation.DIRECT:
-        return ""
+        latest = (
+            Post.objects.filter(
+                organisation_id=conversation.organisation_id,
+                network=conversation.channel.network,
+                author=conversation.participant,
+                extra__direct_to__iexact=conversation.channel.handle,
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return latest.external_id if latest else ""
     latest = (
         Post.objects.filter(conversation_root_id=conversation.root_post_id)
         .exclude(author__handle__iexact=conversation.channel.handle)

@@ -29,12 +29,13 @@ from townsquare.inbox.selectors import (
     inbox_filters,
     time_left_s,
 )
-from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable, reply_unavailable_reason
+from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable
 from townsquare.inbox.services import (
     ReplyNotSent,
     conversation_add_note,
     conversation_assign,
     conversation_reply,
+    conversation_reply_unavailable,
     conversation_set_priority,
     conversation_set_status,
     draft_touch,
@@ -224,7 +225,7 @@ def _render_detail(
             "priorities": Priority.choices,
             "can_work": can_draft,
             "can_reply": can_draft,
-            "reply_unavailable": reply_unavailable_reason(conversation.channel),
+            "reply_unavailable": conversation_reply_unavailable(conversation),
             "reply_held": can_draft and reply_needs_approval(conversation=conversation, actor=request.user),
             # A resent form keeps its key, so the network publishes it once (see conversation_reply).
             "reply_key": key or uuid.uuid4(),
