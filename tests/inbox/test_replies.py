@@ -205,3 +205,25 @@ def test_a_failed_approved_reply_stays_for_the_approver_to_try_again(
     assert outgoing.state == OutgoingReply.State.SENT and len(fake_network.published) == 1
     [published] = fake_network.published.values()
     assert published["in_reply_to_id"] == "5000"
+
+
+def test_admins_set_the_approval_rule_and_targets_on_the_inbox_settings_page(
+    sandbox_conversation, organisation, people, client_for
+):
+    settings_url = reverse("inbox_settings", kwargs={"org_slug": organisation.slug})
+    assert client_for("editor").get(settings_url).status_code == 403
+    owner = client_for("owner")
+    page = owner.get(settings_url).content.decode()
+    assert re.search(r'<input type="checkbox" name="replies_need_approval" [^>]*checked>', page)
+    assert 'name="first_response_urgent" value="15"' in page
+    targets = {"first_response_urgent": 10, "first_response_high": 60, "first_response_normal": 240}
+    bad = owner.post(settings_url, {**targets, "first_response_low": 0})
+    assert bad.status_code == 400 and "greater than or equal to 1" in bad.content.decode()
+    assert not InboxPolicy.objects.exists()
+    assert owner.post(settings_url, {**targets, "first_response_low": 1440}).status_code == 302
+    policy = InboxPolicy.objects.get(organisation=organisation)
+    assert not policy.replies_need_approval and policy.first_response_targets["urgent"] == 600
+    event = conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="On our way", seen_event_id=0
+    )
+    assert event.kind == ConversationEvent.REPLY
