@@ -144,6 +144,10 @@ def test_a_contributors_reply_waits_for_an_approver_then_goes_out_as_theirs(sand
     held = sandbox_conversation.events.get(kind=ConversationEvent.REPLY_SUBMITTED)
     assert held.actor == people["contributor"] and held.at is not None
     assert not Post.objects.filter(author__handle="council").exists()
+    # Approvers find it in the "Replies to approve" view, whatever the conversation's status.
+    Conversation.objects.update(status="resolved")
+    approval_view = reverse("inbox", kwargs={"org_slug": "northfield"}) + "?view=approval"
+    assert "bins were not collected" in contributor.get(approval_view).content.decode()
     # The contributor cannot approve their own; the approver sees it and approves.
     assert contributor.post(review_url(outgoing), {"action": "approve"}).status_code == 403
     editor = client_for("editor")
@@ -155,6 +159,7 @@ def test_a_contributors_reply_waits_for_an_approver_then_goes_out_as_theirs(sand
     assert reply.actor == people["contributor"] and reply.detail["approved_by"] == "editor"
     assert reply.post.text == "Sorry, we will come today" and reply.post.in_reply_to_external_id == "q1"
     assert sandbox_conversation.events.get(kind=ConversationEvent.REPLY_APPROVED).actor == people["editor"]
+    assert "bins were not collected" not in editor.get(approval_view).content.decode()
     # A second approval (another approver's stale page) sends nothing more.
     reviewed = editor.post(review_url(outgoing), {"action": "approve"}, follow=True).content.decode()
     assert "already reviewed" in reviewed and Post.objects.filter(author__handle="council").count() == 1
