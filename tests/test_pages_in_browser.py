@@ -37,7 +37,7 @@ def test_workplace_pages_meet_wcag_22_aa(signed_in_page, live_server, organisati
     channel = make_channel(organisation, handle="northfieldcc")
     post = make_post(organisation, channel, status=PostStatus.SUBMITTED, at=timezone.now() + timedelta(hours=1))
     names = ["posts", "team", "channels", "organisation_settings", "inbox", "listening", "calendar"]
-    names += ["compose", "approvals", "listening_new", "listening_mentions"]
+    names += ["compose", "approvals", "listening_new", "listening_mentions", "inbox_figures", "inbox_settings"]
     urls = [reverse(name, kwargs={"org_slug": organisation.slug}) for name in names]
     urls.append(reverse("channel", kwargs={"org_slug": organisation.slug, "channel_id": channel.id}))
     urls.append(reverse("calendar", kwargs={"org_slug": organisation.slug}) + "?view=month")

@@ -181,6 +181,10 @@ def test_a_contributors_reply_waits_for_an_approver_then_goes_out_as_theirs(sand
     held = sandbox_conversation.events.get(kind=ConversationEvent.REPLY_SUBMITTED)
     assert held.actor == people["contributor"] and held.at is not None
     assert not Post.objects.filter(author__handle="council").exists()
+    # Approvers find it in the "Replies to approve" view, whatever the conversation's status.
+    Conversation.objects.update(status="resolved")
+    approval_view = reverse("inbox", kwargs={"org_slug": "northfield"}) + "?view=approval"
+    assert "bins were not collected" in contributor.get(approval_view).content.decode()
     # The contributor cannot approve their own; the approver sees it and approves.
     assert contributor.post(review_url(outgoing), {"action": "approve"}).status_code == 403
     editor = client_for("editor")
@@ -192,6 +196,7 @@ def test_a_contributors_reply_waits_for_an_approver_then_goes_out_as_theirs(sand
     assert reply.actor == people["contributor"] and reply.detail["approved_by"] == "editor"
     assert reply.post.text == "Sorry, we will come today" and reply.post.in_reply_to_external_id == "q1"
     assert sandbox_conversation.events.get(kind=ConversationEvent.REPLY_APPROVED).actor == people["editor"]
+    assert "bins were not collected" not in editor.get(approval_view).content.decode()
     # A second approval (another approver's stale page) sends nothing more.
     reviewed = editor.post(review_url(outgoing), {"action": "approve"}, follow=True).content.decode()
     assert "already reviewed" in reviewed and Post.objects.filter(author__handle="council").count() == 1
@@ -242,3 +247,25 @@ def test_a_failed_approved_reply_stays_for_the_approver_to_try_again(
     assert outgoing.state == OutgoingReply.State.SENT and len(fake_network.published) == 1
     [published] = fake_network.published.values()
     assert published["in_reply_to_id"] == "5000"
+
+
+def test_admins_set_the_approval_rule_and_targets_on_the_inbox_settings_page(
+    sandbox_conversation, organisation, people, client_for
+):
+    settings_url = reverse("inbox_settings", kwargs={"org_slug": organisation.slug})
+    assert client_for("editor").get(settings_url).status_code == 403
+    owner = client_for("owner")
+    page = owner.get(settings_url).content.decode()
+    assert re.search(r'<input type="checkbox" name="replies_need_approval" [^>]*checked>', page)
+    assert 'name="first_response_urgent" value="15"' in page
+    targets = {"first_response_urgent": 10, "first_response_high": 60, "first_response_normal": 240}
+    bad = owner.post(settings_url, {**targets, "first_response_low": 0})
+    assert bad.status_code == 400 and "greater than or equal to 1" in bad.content.decode()
+    assert not InboxPolicy.objects.exists()
+    assert owner.post(settings_url, {**targets, "first_response_low": 1440}).status_code == 302
+    policy = InboxPolicy.objects.get(organisation=organisation)
+    assert not policy.replies_need_approval and policy.first_response_targets["urgent"] == 600
+    event = conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="On our way", seen_event_id=0
+    )
+    assert event.kind == ConversationEvent.REPLY

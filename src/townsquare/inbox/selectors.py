@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from townsquare.inbox.figures import first_response_target, policy_for
-from townsquare.inbox.models import Conversation, ConversationEvent, Priority, Status
+from townsquare.inbox.models import Conversation, ConversationEvent, OutgoingReply, Priority, Status
 from townsquare.orgs.models import Organisation
 from townsquare.posts.models import Post
 
@@ -22,6 +22,8 @@ VIEWS = {
     "complaints": "Complaints",
     "breached": "Past target",
     "resolved": "Resolved",
+    # Conversations holding a reply that waits for an approver (see docs/inbox.md).
+    "approval": "Replies to approve",
 }
 
 
@@ -62,7 +64,7 @@ def conversation_list(
         conversations = conversations.filter(status=Status.RESOLVED)
     elif filters.status:
         conversations = conversations.filter(status=filters.status)
-    else:
+    elif filters.view != "approval":  # a held reply waits whatever the conversation's status
         conversations = conversations.exclude(status=Status.RESOLVED)
     if filters.view == "mine":
         conversations = conversations.filter(assignee=user)
@@ -70,6 +72,9 @@ def conversation_list(
         conversations = conversations.filter(assignee=None, team=None)
     elif filters.view == "complaints":
         conversations = conversations.filter(_priority_is(Priority.HIGH) | _priority_is(Priority.URGENT))
+    elif filters.view == "approval":
+        held = OutgoingReply.objects.filter(state=OutgoingReply.State.AWAITING).values("conversation_id")
+        conversations = conversations.filter(pk__in=held)
     elif filters.view == "breached":
         policy = policy_for(organisation)
         late = Q()

@@ -106,6 +106,7 @@ org_patterns = [
     path("stakeholders/", sections.stakeholders, name="stakeholders"),
     path("settings/", team.settings_index, name="settings"),
     path("settings/organisation/", team.organisation_settings, name="organisation_settings"),
+    path("settings/inbox/", inbox.inbox_settings, name="inbox_settings"),
     path("settings/team/", team.team, name="team"),
     path("settings/team/<int:member_id>/role/", team.member_role, name="member_role"),
     path("settings/team/<int:member_id>/remove/", team.member_remove, name="member_remove"),

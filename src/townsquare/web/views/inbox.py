@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from townsquare.inbox.bulk import conversations_bulk_change
-from townsquare.inbox.figures import inbox_figures
+from townsquare.inbox.figures import inbox_figures, policy_for
+from townsquare.inbox.forms import InboxPolicyForm
 from townsquare.inbox.models import Conversation, ConversationEvent, OutgoingReply, Priority, Status, Team
 from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
 from townsquare.inbox.saved_views import saved_view_create, saved_views_for
@@ -427,3 +428,17 @@ def _duration(seconds: float) -> str:
     parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
     shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
     return " ".join(shown) or "0 s"
+
+
+@org_view(Permission.MANAGE_TEAM)
+def inbox_settings(request):
+    """The organisation's inbox policy: replies that need approval, first-response targets."""
+    policy = policy_for(request.organisation)
+    form = InboxPolicyForm(request.POST or None, policy=policy)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save(policy)
+            messages.success(request, "Inbox settings saved.")
+            return redirect("inbox_settings", org_slug=request.organisation.slug)
+        return render(request, "web/inbox_settings.html", {"form": form}, status=400)
+    return render(request, "web/inbox_settings.html", {"form": form})
