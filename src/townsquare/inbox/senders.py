@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from townsquare.channels.models import Channel
+from townsquare.networks.abilities import channel_can
+from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.sandbox.services import sandbox_publish
 from townsquare.posts.models import Post
 
@@ -38,3 +40,17 @@ def reply_sender(network: str) -> Sender:
     if sender is None:
         raise ConnectorUnavailable(f"replying on {network} is not available yet: the connector is still to come")
     return sender
+
+
+def reply_unavailable(channel: Channel) -> str:
+    """Why a reply cannot be sent from the inbox on this channel, in plain words; empty when it can. The
+    conversation page shows this instead of a form that would fail."""
+    label = channel.get_network_display()
+    if not channel_can(channel, "reply"):
+        connector = CONNECTORS.get(channel.network)
+        if connector is not None and "reply" in connector.capabilities:
+            return f"no access is stored for @{channel.handle} on {label}: an admin stores it in Settings, Channels"
+        return f"Townsquare cannot reply on {label}: the network does not offer it"
+    if REPLY_SENDERS.get(channel.network) is None:
+        return f"replying on {label} from the inbox is not available yet: reply on {label} itself"
+    return ""

@@ -25,7 +25,7 @@ from townsquare.inbox.selectors import (
     conversation_posts,
     time_left_s,
 )
-from townsquare.inbox.senders import ConnectorUnavailable
+from townsquare.inbox.senders import ConnectorUnavailable, reply_unavailable
 from townsquare.inbox.services import (
     ReplyNotSent,
     conversation_add_note,
@@ -172,6 +172,7 @@ def _render_detail(request, conversation: Conversation, *, conflict=None, draft:
             "priorities": Priority.choices,
             "can_work": request.membership.can(Permission.DRAFT),
             "can_reply": request.membership.can(Permission.PUBLISH),
+            "reply_unavailable": reply_unavailable(conversation.channel),
             "conflict": conflict,
             "draft": draft,
             "saved_replies": saved,
