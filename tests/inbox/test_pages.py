@@ -63,10 +63,10 @@ def test_a_reply_is_sent_unless_someone_else_just_replied(client_for, organisati
     assert texts == ["We are on it", "Crew sent"]
 
 
-def test_replying_on_a_network_without_a_connector_says_so(client_for, organisation):
+def test_replying_on_a_channel_without_access_says_why(client_for, organisation):
     conversation = setup_conversation(organisation, network="twitter")
     response = client_for("owner").post(url("conversation_reply", organisation, conversation), {"text": "hi"})
-    assert response.status_code == 400 and "not available yet" in response.content.decode()
+    assert response.status_code == 400 and "no access is stored for @council" in response.content.decode()
 
 
 def test_viewers_cannot_reply_or_work(client_for, organisation):
