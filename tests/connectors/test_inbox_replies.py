@@ -3,11 +3,13 @@ and come back into the conversation as the organisation's post."""
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from tests.connectors.conftest import Canned, mastodon_notification, mastodon_status
 from townsquare.inbox.models import Conversation, ConversationEvent
+from townsquare.inbox.senders import ConnectorUnavailable, reply_sender
 from townsquare.networks.sync import channel_sync
 from townsquare.posts.models import Identity, Post
 
@@ -58,3 +60,11 @@ def test_a_refused_reply_says_why_and_stores_nothing(client_for, organisation, f
     assert "(HTTP 503)" in response.content.decode()
     assert not conversation.events.filter(kind=ConversationEvent.REPLY).exists()
     assert not Post.objects.filter(source="published").exists()
+
+
+def test_a_direct_conversation_is_never_answered_in_public(organisation, fake_network):
+    conversation = conversation_with_a_mention(organisation, fake_network)
+    channel = conversation.channel
+    with pytest.raises(ConnectorUnavailable, match="cannot send direct messages on Mastodon"):
+        reply_sender("mastodon")(channel=channel, text="Hello", in_reply_to="")
+    assert fake_network.published == {}

@@ -34,6 +34,11 @@ def _through_connector(*, channel: Channel, text: str, in_reply_to: str) -> Post
     records it in the conversation like any reply that arrives from the network."""
     if reason := reply_unavailable(channel):
         raise ConnectorUnavailable(reason)
+    if not in_reply_to:
+        # A direct conversation has no post to answer; publishing would make the answer a public post.
+        raise ConnectorUnavailable(
+            f"Townsquare cannot send direct messages on {channel.get_network_display()} yet: answer on the network"
+        )
     # The same text to the same post gives the same key: a double submit is one reply where the network
     # honours the key (Mastodon's Idempotency-Key).
     key = hashlib.sha256(f"{channel.id}\n{in_reply_to}\n{text}".encode()).hexdigest()
