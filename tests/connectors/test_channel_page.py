@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import make_channel, store_posts
 from townsquare.channels.models import ChannelEvent
 from townsquare.channels.services import channel_create, channel_record_error, channel_record_sync
+from townsquare.inbox.models import Conversation
 from townsquare.networks.abilities import channel_abilities, channel_can
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.sync import SyncReport
@@ -110,3 +112,31 @@ def test_listening_by_search_is_switched_on_the_page_where_the_network_searches(
 def test_search_is_a_capability_exactly_where_a_search_is_implemented():
     for connector in CONNECTORS.values():
         assert ("search" in connector.capabilities) == bool(connector.search_kinds), connector.kind
+
+
+@pytest.mark.parametrize(
+    "network, options, credentials, words",
+    [
+        ("sandbox", {}, None, None),
+        (
+            "rss",
+            {"url": "https://g.example"},
+            None,
+            "Townsquare cannot reply on RSS / Atom feed: its connector does not send replies",
+        ),
+        ("twitter", {}, None, "no access is stored for @council on X / Twitter"),
+        ("mastodon", {"instance": "https://social.example"}, {"access_token": "t"}, None),
+    ],
+)
+def test_the_conversation_page_explains_a_reply_it_cannot_send(
+    client_for, organisation, network, options, credentials, words
+):
+    make_channel(organisation, handle="council", network=network, options=options, credentials=credentials)
+    store_posts(organisation, {"id": "q1", "text": "@council flooding on Mill Lane", "author": "ann"}, network=network)
+    conversation = Conversation.objects.get(organisation=organisation)
+    url = reverse("conversation", kwargs={"org_slug": organisation.slug, "conversation_id": conversation.id})
+    html = client_for("editor").get(url).content.decode()
+    if words is None:
+        assert "Send reply" in html and "reply-unavailable" not in html
+    else:
+        assert "Send reply" not in html and words in html

@@ -140,7 +140,7 @@ def test_a_private_message_is_answered_privately_in_its_own_conversation(organis
 
 
 def test_a_private_message_on_a_network_without_private_replies_is_refused(organisation, people, client_for):
-    make_channel(organisation, handle="council", network="reddit")
+    make_channel(organisation, handle="council", network="reddit", credentials={"client_id": "c", "password": "p"})
     store_posts(
         organisation,
         {"id": "m1", "text": "my address is 4 Mill Lane", "author": "ann", "extra": {"direct_to": "council"}},

@@ -9,7 +9,7 @@ or transient, with `retry_after` seconds when the network said how long to wait.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -113,7 +113,11 @@ class Connector:
 
 
 def walk_back(
-    *, cursor: dict[str, Any], page: Sequence[tuple[str, PostRecord]], next_page: str | None, order=str
+    *,
+    cursor: dict[str, Any],
+    page: Sequence[tuple[str, PostRecord]],
+    next_page: str | None,
+    order: Callable[[str], Any] = str,
 ) -> FetchResult:
     """One page of a list that runs newest first (a search), each record with its marker (a time or an id that
     `order` makes comparable). The cursor is `{"newest": marker of the newest record stored}`, plus `"walk"`
