@@ -227,3 +227,37 @@ class CalendarSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar subscription of {self.organisation}"
+
+
+class PostingSlot(models.Model):
+    """A recurring slot in the plan ("Tuesday 10:00 community spotlight"): weekdays and a wall-clock time in the
+    organisation's time zone, so it stays at 10:00 across the clock changes. Occurrences are computed for the
+    period shown (publishing.slots), never stored."""
+
+    WEEKDAYS = [
+        (0, "Monday"),
+        (1, "Tuesday"),
+        (2, "Wednesday"),
+        (3, "Thursday"),
+        (4, "Friday"),
+        (5, "Saturday"),
+        (6, "Sunday"),
+    ]
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="posting_slots")
+    name = models.CharField(max_length=80)
+    weekdays = models.JSONField(default=list)  # Monday is 0, as date.weekday()
+    local_time = models.TimeField()
+    channels = models.ManyToManyField(Channel, blank=True, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["local_time", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weekdays_display()} {self.local_time:%H:%M})"
+
+    def weekdays_display(self) -> str:
+        names = dict(self.WEEKDAYS)
+        return ", ".join(names[day] for day in sorted(self.weekdays))

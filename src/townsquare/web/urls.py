@@ -16,6 +16,7 @@ from townsquare.web.views import (
     saved_replies,
     scheduled_posts,
     sections,
+    slots,
     team,
 )
 
@@ -66,6 +67,10 @@ org_patterns = [
         campaigns.scheduled_post_campaign,
         name="scheduled_post_campaign",
     ),
+    path("calendar/slots/", slots.posting_slots, name="posting_slots"),
+    path("calendar/slots/new/", slots.posting_slot_create, name="posting_slot_create"),
+    path("calendar/slots/<int:slot_id>/", slots.posting_slot_edit, name="posting_slot"),
+    path("calendar/slots/<int:slot_id>/delete/", slots.posting_slot_delete, name="posting_slot_delete"),
     path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
     path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),
     path(

@@ -31,6 +31,7 @@ from townsquare.publishing.models import ScheduledPost
 from townsquare.publishing.moves import may_move, scheduled_post_move
 from townsquare.publishing.reciprocity import reciprocity_weeks
 from townsquare.publishing.selectors import approval_queue, calendar_posts
+from townsquare.publishing.slots import SlotOccurrence, open_slots
 from townsquare.publishing.times import local_to_utc
 
 
@@ -78,6 +79,10 @@ def calendar(request):
     for post in posts:
         post.can_move = may_move(membership=request.membership, post=post)
         by_day[post.scheduled_at.astimezone(zone).date()].append(post)
+    slots_by_day: dict[date, list[dict]] = defaultdict(list)
+    for occurrence in open_slots(organisation=request.organisation, first=first, after=after, now=timezone.now()):
+        if campaign is None or occurrence.slot.campaign_id == campaign.id:
+            slots_by_day[occurrence.day].append({"occurrence": occurrence, "fill_url": _fill_url(request, occurrence)})
     # Every day is listed (and a drop target); in a month, days without posts are one short line each.
     days = [first + timedelta(days=n) for n in range((after - first).days)]
     can_approve = request.membership.can(Permission.PUBLISH)
@@ -93,7 +98,7 @@ def calendar(request):
             "previous": previous,
             "following": following,
             "today": today,
-            "days": [(day, by_day[day]) for day in days],
+            "days": [(day, by_day[day], slots_by_day[day]) for day in days],
             "count": sum(len(by_day[day]) for day in days),
             "time_zone": request.organisation.time_zone,
             "can_draft": request.membership.can(Permission.DRAFT),
@@ -120,6 +125,15 @@ def calendar_ics(request):
         return request.build_absolute_uri(path)
 
     return _ics_response(calendar_feed(organisation=organisation, posts=posts, url_for=url_for, now=now), organisation)
+
+
+def _fill_url(request, occurrence: SlotOccurrence) -> str:
+    """A new draft prefilled with the slot's local date and time, channels and campaign."""
+    query = [("at", f"{occurrence.local:%Y-%m-%dT%H:%M}")]
+    query += [("channel", channel.id) for channel in occurrence.slot.channels.all()]
+    if occurrence.slot.campaign_id:
+        query.append(("campaign", occurrence.slot.campaign_id))
+    return f"{reverse('compose', kwargs={'org_slug': request.organisation.slug})}?{urlencode(query)}"
 
 
 def _ics_response(body: bytes, organisation) -> HttpResponse:
