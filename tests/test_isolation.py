@@ -13,7 +13,7 @@ from townsquare.inbox.models import SavedReply
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.media import post_media_add
-from townsquare.publishing.models import Campaign, PostingSlot, PostStatus
+from townsquare.publishing.models import Campaign, PostingSlot, PostStatus, ShareOffer
 
 
 def org_url_patterns() -> list[URLPattern]:
@@ -53,6 +53,7 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
     saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
     campaign = Campaign.objects.create(organisation=other_organisation, name="Southby in bloom", colour="#1e6b34")
+    offer = ShareOffer.objects.create(organisation=other_organisation, post=scheduled, copy={"sandbox": "Share"})
     slot = PostingSlot.objects.create(
         organisation=other_organisation, name="Spotlight", weekdays=[1], local_time="10:00"
     )
@@ -69,6 +70,7 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
         "media_id": media.id,
         "campaign_id": campaign.id,
         "slot_id": slot.id,
+        "offer_id": offer.id,
     }
 
 
