@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from django.urls import reverse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from icalendar import Calendar
 
 from tests.factories import make_channel
@@ -117,8 +118,6 @@ def test_only_admins_see_and_rotate_the_address(client_for, organisation, people
 
 
 def test_rotating_needs_the_csrf_token(organisation, people):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(people["admin"])
     assert (
@@ -140,3 +139,19 @@ def test_times_are_utc_on_both_sides_of_the_clock_change(client, organisation, p
     assert before == datetime(2026, 3, 28, 9, 30, tzinfo=UTC) and before.utcoffset() == timedelta(0)
     assert after == datetime(2026, 3, 30, 8, 30, tzinfo=UTC)
     assert "DTSTART:20260330T083000Z" in client.get(feed_url(organisation, token)).content.decode()
+
+
+def test_the_feed_is_the_only_organisation_address_outside_org_view():
+    """The isolation test walks the routes included under /o/<slug>/ (all behind org_view); the feed is routed
+    beside them on purpose, and nothing else may be."""
+    beside = []
+
+    def walk(entries) -> None:
+        for entry in entries:
+            if isinstance(entry, URLResolver) and "org_slug" not in str(entry.pattern):
+                walk(entry.url_patterns)
+            elif isinstance(entry, URLPattern) and "org_slug" in str(entry.pattern):
+                beside.append(entry.name)
+
+    walk(get_resolver().url_patterns)
+    assert beside == ["calendar_subscription"]
