@@ -87,7 +87,9 @@ def test_no_feed_until_an_admin_makes_one(client, organisation):
     assert client.get(feed_url(organisation, "anything")).status_code == 404
 
 
-def test_rotating_kills_the_old_address_and_the_token_is_not_stored_in_clear(client_for, client, organisation):
+def test_rotating_kills_the_old_address_and_the_token_is_not_stored_in_clear(
+    client_for, client, organisation, settings
+):
     admin = client_for("admin")
     calendar_page = reverse("calendar", kwargs={"org_slug": organisation.slug})
     rotate = reverse("calendar_subscription_rotate", kwargs={"org_slug": organisation.slug})
@@ -95,7 +97,7 @@ def test_rotating_kills_the_old_address_and_the_token_is_not_stored_in_clear(cli
     old = subscription_token(organisation=organisation)
     assert old and old not in CalendarSubscription.objects.get(organisation=organisation).token_encrypted
     page = admin.get(calendar_page).content.decode()
-    assert feed_url(organisation, old) in page and "Rotate" in page
+    assert f'value="{settings.TOWNSQUARE_PUBLIC_URL}{feed_url(organisation, old)}"' in page and "Rotate" in page
 
     assert admin.post(rotate).status_code == 302
     new = subscription_token(organisation=organisation)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -149,8 +150,9 @@ def _subscribe_url(request) -> str | None:
     token = subscription_token(organisation=request.organisation)
     if token is None:
         return None
+    # The public address, as for short links: calendar apps fetch it from outside, not through this request's host.
     path = reverse("calendar_subscription", kwargs={"org_slug": request.organisation.slug, "token": token})
-    return request.build_absolute_uri(path)
+    return f"{settings.TOWNSQUARE_PUBLIC_URL}{path}"
 
 
 def calendar_subscription(request, org_slug: str, token: str) -> HttpResponse:
