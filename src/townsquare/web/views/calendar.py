@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
@@ -104,7 +104,7 @@ def calendar(request):
             "time_zone": request.organisation.time_zone,
             "can_draft": request.membership.can(Permission.DRAFT),
             "can_approve": can_approve,
-            "perms_manage_team": request.membership.can(Permission.MANAGE_TEAM),
+            "can_manage_feed": request.membership.can(Permission.MANAGE_TEAM),
             "awaiting": approval_queue(organisation=request.organisation).count() if can_approve else 0,
             "campaigns": campaigns,
             "campaign": campaign,
@@ -155,11 +155,10 @@ def _subscribe_url(request) -> str | None:
     return f"{settings.TOWNSQUARE_PUBLIC_URL}{path}"
 
 
+@require_safe
 def calendar_subscription(request, org_slug: str, token: str) -> HttpResponse:
     """The feed for calendar apps, which cannot sign in: the token in the address is the only key, so a wrong
     one is a 404, like an organisation that does not exist. Not under org_view on purpose."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
     organisation = subscribed_organisation(org_slug=org_slug, token=token)
     if organisation is None:
         raise Http404("No such calendar")
