@@ -14,7 +14,7 @@ from townsquare.inbox.models import OutgoingReply, SavedReply, SavedView
 from townsquare.mentions.services import query_create
 from townsquare.orgs.models import Invitation, Membership
 from townsquare.publishing.media import post_media_add
-from townsquare.publishing.models import Campaign, PostStatus
+from townsquare.publishing.models import Campaign, PostingSlot, PostStatus, ShareOffer
 
 
 def org_url_patterns() -> list[URLPattern]:
@@ -54,6 +54,10 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
     query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
     saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
     campaign = Campaign.objects.create(organisation=other_organisation, name="Southby in bloom", colour="#1e6b34")
+    offer = ShareOffer.objects.create(organisation=other_organisation, post=scheduled, copy={"sandbox": "Share"})
+    slot = PostingSlot.objects.create(
+        organisation=other_organisation, name="Spotlight", weekdays=[1], local_time="10:00"
+    )
     return {
         "channel_id": channel.id,
         "member_id": member.id,
@@ -77,6 +81,8 @@ def other_org_objects(other_organisation, people, settings, tmp_path):
         "saved_view_id": SavedView.objects.create(
             organisation=other_organisation, user=people["outsider"], name="Theirs", filters={}
         ).id,
+        "slot_id": slot.id,
+        "offer_id": offer.id,
     }
 
 

@@ -16,8 +16,10 @@ from townsquare.networks.sandbox.simulator import SandboxPublic
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Role
 from townsquare.orgs.services import membership_set, organisation_create
-from townsquare.publishing.models import PostStatus
+from townsquare.publishing.ambassadors import share_offer_save
+from townsquare.publishing.models import PostingSlot, PostStatus
 from townsquare.publishing.services import scheduled_post_create
+from townsquare.publishing.slots import slot_save
 from townsquare.publishing.times import local_to_utc
 from townsquare.publishing.workflow import scheduled_post_approve
 
@@ -49,6 +51,9 @@ LISTENING = [
     ("The council", '@northfieldcc OR "Northfield Borough Council"'),
 ]
 AWAITING = (2, "15:00", "northfieldlibraries", "lee.ambassador", "Our volunteers helped 40 people get online today!")
+# A recurring slot on the calendar, and the "have your say" post offered to staff to share.
+SLOT = ("Community spotlight", [1], "10:00", "northfieldlibraries")
+SHARE_COPY = "Northfield's town centre plan needs your views: https://northfield.example/have-your-say"
 
 
 def demo_organisation_ensure() -> tuple[Organisation, bool]:
@@ -83,7 +88,8 @@ def demo_organisation_ensure() -> tuple[Organisation, bool]:
 
 
 def _plan_seed(*, organisation: Organisation, today: date) -> None:
-    """Scheduled posts by the editor and one awaiting approval from the ambassador."""
+    """Scheduled posts by the editor (one offered to staff to share), one awaiting approval from the ambassador,
+    and a recurring slot."""
     users = {user.username: user for user in get_user_model().objects.filter(username__in=[u for u, _, _ in TEAM])}
     channels = {channel.handle: channel for channel in organisation.channels.all()}
     for days, at, handle, username, text in [*PLAN, AWAITING]:
@@ -98,3 +104,10 @@ def _plan_seed(*, organisation: Organisation, today: date) -> None:
         )
         if username == "priya.editor":
             scheduled_post_approve(post=post, actor=users[username])
+        if text.startswith("Have your say"):
+            share_offer_save(
+                post=post, actor=users["priya.editor"], copy={"mastodon": SHARE_COPY, "bluesky": SHARE_COPY}
+            )
+    name, weekdays, at, handle = SLOT
+    slot = PostingSlot(organisation=organisation, name=name, weekdays=weekdays, local_time=time.fromisoformat(at))
+    slot_save(slot=slot, channels=[channels[handle]], campaign=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from townsquare.demo import demo_organisation_ensure
-from townsquare.publishing.models import PostStatus, ScheduledPost
+from townsquare.publishing.models import PostingSlot, PostStatus, ScheduledPost, ShareOffer
 
 
 @pytest.mark.django_db
@@ -18,3 +18,7 @@ def test_demo_seeds_scheduled_posts_and_one_awaiting_approval():
     scheduled = posts.filter(status=PostStatus.SCHEDULED)
     assert scheduled.count() == 4
     assert {post.approved_by.username for post in scheduled} == {"priya.editor"}
+    offer = ShareOffer.objects.get(organisation=organisation)
+    assert offer.post.text.startswith("Have your say") and set(offer.copy) == {"mastodon", "bluesky"}
+    slot = PostingSlot.objects.get(organisation=organisation)
+    assert slot.weekdays == [1] and [c.handle for c in slot.channels.all()] == ["northfieldlibraries"]

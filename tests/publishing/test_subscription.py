@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from django.urls import reverse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from icalendar import Calendar
 
 from tests.factories import make_channel
@@ -86,7 +87,9 @@ def test_no_feed_until_an_admin_makes_one(client, organisation):
     assert client.get(feed_url(organisation, "anything")).status_code == 404
 
 
-def test_rotating_kills_the_old_address_and_the_token_is_not_stored_in_clear(client_for, client, organisation):
+def test_rotating_kills_the_old_address_and_the_token_is_not_stored_in_clear(
+    client_for, client, organisation, settings
+):
     admin = client_for("admin")
     calendar_page = reverse("calendar", kwargs={"org_slug": organisation.slug})
     rotate = reverse("calendar_subscription_rotate", kwargs={"org_slug": organisation.slug})
@@ -94,7 +97,7 @@ def test_rotating_kills_the_old_address_and_the_token_is_not_stored_in_clear(cli
     old = subscription_token(organisation=organisation)
     assert old and old not in CalendarSubscription.objects.get(organisation=organisation).token_encrypted
     page = admin.get(calendar_page).content.decode()
-    assert feed_url(organisation, old) in page and "Rotate" in page
+    assert f'value="{settings.TOWNSQUARE_PUBLIC_URL}{feed_url(organisation, old)}"' in page and "Rotate" in page
 
     assert admin.post(rotate).status_code == 302
     new = subscription_token(organisation=organisation)
@@ -117,8 +120,6 @@ def test_only_admins_see_and_rotate_the_address(client_for, organisation, people
 
 
 def test_rotating_needs_the_csrf_token(organisation, people):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(people["admin"])
     assert (
@@ -140,3 +141,19 @@ def test_times_are_utc_on_both_sides_of_the_clock_change(client, organisation, p
     assert before == datetime(2026, 3, 28, 9, 30, tzinfo=UTC) and before.utcoffset() == timedelta(0)
     assert after == datetime(2026, 3, 30, 8, 30, tzinfo=UTC)
     assert "DTSTART:20260330T083000Z" in client.get(feed_url(organisation, token)).content.decode()
+
+
+def test_the_feed_is_the_only_organisation_address_outside_org_view():
+    """The isolation test walks the routes included under /o/<slug>/ (all behind org_view); the feed is routed
+    beside them on purpose, and nothing else may be."""
+    beside = []
+
+    def walk(entries) -> None:
+        for entry in entries:
+            if isinstance(entry, URLResolver) and "org_slug" not in str(entry.pattern):
+                walk(entry.url_patterns)
+            elif isinstance(entry, URLPattern) and "org_slug" in str(entry.pattern):
+                beside.append(entry.name)
+
+    walk(get_resolver().url_patterns)
+    assert beside == ["calendar_subscription"]

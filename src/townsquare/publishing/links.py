@@ -40,12 +40,15 @@ def _ours(url: str) -> bool:
     return urlsplit(_absolute(url)).hostname == urlsplit(settings.TOWNSQUARE_PUBLIC_URL).hostname
 
 
-def utm_tagged(url: str, *, network: str, campaign: str) -> str:
-    """`url` with the UTM tags added; tags the link already has are kept as they are."""
+def utm_tagged(url: str, *, network: str, campaign: str, content: str = "") -> str:
+    """`url` with the UTM tags added; tags the link already has are kept as they are. `content` (utm_content)
+    tells an ambassador's shares apart."""
     parts = urlsplit(_absolute(url))
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {name for name, _ in query}
     tags = [("utm_source", network), ("utm_medium", "social"), ("utm_campaign", campaign)]
+    if content:
+        tags.append(("utm_content", content))
     query += [(name, value) for name, value in tags if name not in present]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
@@ -80,6 +83,7 @@ def _short_link(post: ScheduledPost, url: str) -> ShortLink:
     link, _ = ShortLink.objects.get_or_create(
         post=post,
         original=url,
+        ambassador=None,
         defaults={
             "organisation_id": post.organisation_id,
             "code": _new_code(),
@@ -98,9 +102,40 @@ def text_with_short_links(*, post: ScheduledPost) -> str:
         return post.text
     network = post.channel.network
     limit = text_limit(network)
-    if limit and text_length(text=_replaced(post.text, links, ["x" * 12] * len(links)), network=network) > limit:
+    if limit and length_with_short_links(text=post.text, network=network) > limit:
         return post.text
     return _replaced(post.text, links, [_short_link(post, url).code for _, _, url in links])
+
+
+def _personal_link(*, post: ScheduledPost, url: str, network: str, ambassador) -> ShortLink:
+    link, _ = ShortLink.objects.get_or_create(
+        post=post,
+        original=url,
+        network=network,
+        ambassador=ambassador,
+        defaults={
+            "organisation_id": post.organisation_id,
+            "code": _new_code(),
+            "target": utm_tagged(
+                url, network=network, campaign=_campaign_tag(post), content=f"ambassador-{ambassador.id}"
+            ),
+        },
+    )
+    return link
+
+
+def length_with_short_links(*, text: str, network: str) -> int:
+    """The length of `text` on `network` once its links are short links."""
+    links = _links_in(text)
+    return text_length(text=_replaced(text, links, ["x" * 12] * len(links)), network=network)
+
+
+def text_with_personal_links(*, text: str, post: ScheduledPost, network: str, ambassador) -> str:
+    """Suggested copy for one ambassador: each link (but ours) replaced by their own short link for this post
+    and network, tagged utm_content=ambassador-<id>, so the clicks their shares bring can be counted."""
+    links = _links_in(text)
+    codes = [_personal_link(post=post, url=url, network=network, ambassador=ambassador).code for _, _, url in links]
+    return _replaced(text, links, codes)
 
 
 def _record(code: str, kind: str) -> ShortLink | None:
@@ -129,8 +164,19 @@ def _counted(links: QuerySet[ShortLink]) -> QuerySet[ShortLink]:
 
 
 def post_links(*, post: ScheduledPost) -> QuerySet[ShortLink]:
-    """The post's short links, each with `clicks` and `actions`."""
-    return _counted(ShortLink.objects.filter(post=post)).order_by("id")
+    """The post's own short links (not the ambassadors'), each with `clicks` and `actions`."""
+    return _counted(ShortLink.objects.filter(post=post, ambassador=None)).order_by("id")
+
+
+def ambassador_clicks(*, post: ScheduledPost) -> dict[tuple[int, str], int]:
+    """Clicks on the ambassadors' personal links of `post`, per (ambassador id, network)."""
+    rows = (
+        ShortLink.objects.filter(post=post, ambassador__isnull=False)
+        .values("ambassador_id", "network")
+        .annotate(clicks=Count("events", filter=Q(events__kind=LinkEvent.Kind.CLICK)))
+        .order_by()
+    )
+    return {(row["ambassador_id"], row["network"]): row["clicks"] for row in rows}
 
 
 def organisation_link_totals(*, organisation: Organisation) -> dict[str, int]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from townsquare.channels.models import Channel
+from townsquare.networks.registry import network_choices
 from townsquare.orgs.models import Organisation
 from townsquare.publishing.colours import validate_campaign_colour
 
@@ -156,7 +157,8 @@ class PostMedia(models.Model):
 
 class ShortLink(models.Model):
     """A link in a published post, replaced by Townsquare's own short address (/l/<code>) so its clicks and
-    the actions behind them (sign-ups, bookings) can be counted. `target` carries the UTM tags."""
+    the actions behind them (sign-ups, bookings) can be counted. `target` carries the UTM tags. An ambassador's
+    personal link for the same post is another row, with `ambassador` set."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="short_links")
@@ -164,10 +166,23 @@ class ShortLink(models.Model):
     original = models.URLField(max_length=2000)
     target = models.URLField(max_length=2500)
     network = models.CharField(max_length=20)
+    # Set on an ambassador's personal link (publishing.ambassadors): their shares' clicks are counted apart.
+    ambassador = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["post", "original"], name="one_short_link_per_post_link")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "original"],
+                condition=models.Q(ambassador__isnull=True),
+                name="one_short_link_per_post_link",
+            ),
+            models.UniqueConstraint(
+                fields=["post", "original", "network", "ambassador"], name="one_personal_link_per_post_link_network"
+            ),
+        ]
         ordering = ["post", "id"]
 
     def __str__(self) -> str:
@@ -227,3 +242,73 @@ class CalendarSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar subscription of {self.organisation}"
+
+
+class PostingSlot(models.Model):
+    """A recurring slot in the plan ("Tuesday 10:00 community spotlight"): weekdays and a wall-clock time in the
+    organisation's time zone, so it stays at 10:00 across the clock changes. Occurrences are computed for the
+    period shown (publishing.slots), never stored."""
+
+    WEEKDAYS = [
+        (0, "Monday"),
+        (1, "Tuesday"),
+        (2, "Wednesday"),
+        (3, "Thursday"),
+        (4, "Friday"),
+        (5, "Saturday"),
+        (6, "Sunday"),
+    ]
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="posting_slots")
+    name = models.CharField(max_length=80)
+    weekdays = models.JSONField(default=list)  # Monday is 0, as date.weekday()
+    local_time = models.TimeField()
+    channels = models.ManyToManyField(Channel, blank=True, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["local_time", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weekdays_display()} {self.local_time:%H:%M})"
+
+    def weekdays_display(self) -> str:
+        names = dict(self.WEEKDAYS)
+        return ", ".join(names[day] for day in sorted(self.weekdays))
+
+
+class ShareOffer(models.Model):
+    """An approved post offered to the organisation's staff to share from their own accounts, with suggested
+    copy per network ({network kind: text})."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    post = models.OneToOneField(ScheduledPost, on_delete=models.CASCADE, related_name="share_offer")
+    copy = models.JSONField(default=dict)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    offered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"offer of {self.post_id} to share"
+
+
+class Share(models.Model):
+    """A member's word that they shared an offered post: where (network, and the address of their post if they
+    gave it) and when."""
+
+    offer = models.ForeignKey(ShareOffer, on_delete=models.CASCADE, related_name="shares")
+    ambassador = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    network = models.CharField(max_length=20, choices=network_choices())
+    url = models.URLField(max_length=2000, blank=True, default="")
+    shared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["offer", "shared_at", "id"]
+
+    def __str__(self) -> str:
+        return f"share of offer {self.offer_id} on {self.network}"

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.orgs.models import Organisation
-from townsquare.publishing.models import PostStatus, ScheduledPost
+from townsquare.publishing.models import Campaign, PostStatus, ScheduledPost
 from townsquare.publishing.text import text_length, text_limit, text_unit
 
 
@@ -33,6 +33,7 @@ def scheduled_post_create(
     scheduled_at: datetime,
     author=None,
     status: str = PostStatus.DRAFT,
+    campaign: Campaign | None = None,
 ) -> ScheduledPost:
     """A new post on one of the organisation's channels, at an aware time (stored in UTC)."""
     if channel.organisation_id != organisation.id:
@@ -43,6 +44,8 @@ def scheduled_post_create(
         raise ValueError("scheduled_at must be time-zone aware")
     if status not in (PostStatus.DRAFT, PostStatus.SUBMITTED, PostStatus.SCHEDULED):
         raise ValidationError(f"status: a new post cannot start as {status}")
+    if campaign is not None and campaign.organisation_id != organisation.id:
+        raise ValidationError("campaign: not one of this organisation's campaigns")
     return ScheduledPost.objects.create(
         organisation=organisation,
         channel=channel,
@@ -51,4 +54,5 @@ def scheduled_post_create(
         scheduled_at=scheduled_at,
         next_attempt_at=scheduled_at,
         status=status,
+        campaign=campaign,
     )

@@ -3,7 +3,7 @@ from django import forms
 from townsquare.networks.registry import network_choices
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Role
-from townsquare.publishing.models import Campaign
+from townsquare.publishing.models import Campaign, PostingSlot
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
@@ -101,3 +101,23 @@ class CampaignForm(forms.ModelForm):
             "colour": forms.TextInput(attrs={"type": "color"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class PostingSlotForm(forms.Form):
+    """A recurring slot; channels and campaigns offered are the organisation's own."""
+
+    name = forms.CharField(max_length=80, help_text="What the slot is for, e.g. Community spotlight.")
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=PostingSlot.WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, label="Days of the week"
+    )
+    local_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    channels = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, help_text="None chosen: any channel."
+    )
+    campaign = forms.ModelChoiceField(queryset=None, required=False, label="Campaign or theme", empty_label="None")
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channels"].queryset = organisation.channels.all()
+        self.fields["campaign"].queryset = Campaign.objects.filter(organisation=organisation)
+        self.fields["weekdays"].error_messages["required"] = "Choose at least one day of the week."

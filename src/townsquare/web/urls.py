@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from townsquare.web.views import (
+    ambassadors,
     calendar,
     campaigns,
     channel_connect,
@@ -17,6 +18,7 @@ from townsquare.web.views import (
     saved_replies,
     scheduled_posts,
     sections,
+    slots,
     team,
 )
 
@@ -76,6 +78,14 @@ org_patterns = [
         campaigns.scheduled_post_campaign,
         name="scheduled_post_campaign",
     ),
+    path("calendar/slots/", slots.posting_slots, name="posting_slots"),
+    path("calendar/slots/new/", slots.posting_slot_create, name="posting_slot_create"),
+    path("calendar/slots/<int:slot_id>/", slots.posting_slot_edit, name="posting_slot"),
+    path("calendar/slots/<int:slot_id>/delete/", slots.posting_slot_delete, name="posting_slot_delete"),
+    path("calendar/share/", ambassadors.shares, name="shares"),
+    path("calendar/share/<int:offer_id>/", ambassadors.share_offer, name="share_offer"),
+    path("calendar/share/<int:offer_id>/shared/", ambassadors.share_done, name="share_done"),
+    path("calendar/posts/<int:scheduled_post_id>/offer/", ambassadors.share_offer_edit, name="share_offer_edit"),
     path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
     path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),
     path(

@@ -7,14 +7,15 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
@@ -31,6 +32,7 @@ from townsquare.publishing.models import ScheduledPost
 from townsquare.publishing.moves import may_move, scheduled_post_move
 from townsquare.publishing.reciprocity import reciprocity_weeks
 from townsquare.publishing.selectors import approval_queue, calendar_posts
+from townsquare.publishing.slots import SlotOccurrence, open_slots
 from townsquare.publishing.times import local_to_utc
 
 
@@ -78,6 +80,10 @@ def calendar(request):
     for post in posts:
         post.can_move = may_move(membership=request.membership, post=post)
         by_day[post.scheduled_at.astimezone(zone).date()].append(post)
+    slots_by_day: dict[date, list[dict]] = defaultdict(list)
+    for occurrence in open_slots(organisation=request.organisation, first=first, after=after, now=timezone.now()):
+        if campaign is None or occurrence.slot.campaign_id == campaign.id:
+            slots_by_day[occurrence.day].append({"occurrence": occurrence, "fill_url": _fill_url(request, occurrence)})
     # Every day is listed (and a drop target); in a month, days without posts are one short line each.
     days = [first + timedelta(days=n) for n in range((after - first).days)]
     can_approve = request.membership.can(Permission.PUBLISH)
@@ -93,12 +99,12 @@ def calendar(request):
             "previous": previous,
             "following": following,
             "today": today,
-            "days": [(day, by_day[day]) for day in days],
+            "days": [(day, by_day[day], slots_by_day[day]) for day in days],
             "count": sum(len(by_day[day]) for day in days),
             "time_zone": request.organisation.time_zone,
             "can_draft": request.membership.can(Permission.DRAFT),
             "can_approve": can_approve,
-            "perms_manage_team": request.membership.can(Permission.MANAGE_TEAM),
+            "can_manage_feed": request.membership.can(Permission.MANAGE_TEAM),
             "awaiting": approval_queue(organisation=request.organisation).count() if can_approve else 0,
             "campaigns": campaigns,
             "campaign": campaign,
@@ -122,6 +128,15 @@ def calendar_ics(request):
     return _ics_response(calendar_feed(organisation=organisation, posts=posts, url_for=url_for, now=now), organisation)
 
 
+def _fill_url(request, occurrence: SlotOccurrence) -> str:
+    """A new draft prefilled with the slot's local date and time, channels and campaign."""
+    query = [("at", f"{occurrence.local:%Y-%m-%dT%H:%M}")]
+    query += [("channel", channel.id) for channel in occurrence.slot.channels.all()]
+    if occurrence.slot.campaign_id:
+        query.append(("campaign", occurrence.slot.campaign_id))
+    return f"{reverse('compose', kwargs={'org_slug': request.organisation.slug})}?{urlencode(query)}"
+
+
 def _ics_response(body: bytes, organisation) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{organisation.slug}-posts.ics"'
@@ -135,15 +150,15 @@ def _subscribe_url(request) -> str | None:
     token = subscription_token(organisation=request.organisation)
     if token is None:
         return None
+    # The public address, as for short links: calendar apps fetch it from outside, not through this request's host.
     path = reverse("calendar_subscription", kwargs={"org_slug": request.organisation.slug, "token": token})
-    return request.build_absolute_uri(path)
+    return f"{settings.TOWNSQUARE_PUBLIC_URL}{path}"
 
 
+@require_safe
 def calendar_subscription(request, org_slug: str, token: str) -> HttpResponse:
     """The feed for calendar apps, which cannot sign in: the token in the address is the only key, so a wrong
     one is a 404, like an organisation that does not exist. Not under org_view on purpose."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
     organisation = subscribed_organisation(org_slug=org_slug, token=token)
     if organisation is None:
         raise Http404("No such calendar")

@@ -16,6 +16,7 @@ from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.orgs.access import org_view
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.campaigns import campaigns_for
 from townsquare.publishing.models import PostStatus, ScheduledPost
 from townsquare.publishing.policy import BLOCK, Finding, policy_check
 from townsquare.publishing.services import scheduled_post_create
@@ -31,11 +32,13 @@ class ComposeForm(forms.Form):
     channels = forms.ModelMultipleChoiceField(queryset=Channel.objects.none())
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=True)
     at = forms.CharField(label="Date and time")
+    campaign = forms.ModelChoiceField(queryset=None, required=False, label="Campaign or theme", empty_label="None")
 
     def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["channels"].queryset = organisation.channels.exclude(status=ChannelStatus.DISABLED)
+        self.fields["campaign"].queryset = campaigns_for(organisation=organisation)
 
     def clean_at(self) -> datetime:
         # Read in the organisation's zone, so a time the clocks skip is refused with a reason.
@@ -68,6 +71,7 @@ def _create(*, form: ComposeForm, action: str, actor) -> list[ScheduledPost]:
                 scheduled_at=form.cleaned_data["at"],
                 author=actor,
                 status=PostStatus.DRAFT,
+                campaign=form.cleaned_data["campaign"],
             )
             if action in ("submit", "schedule"):
                 scheduled_post_submit(post=post, actor=actor)
@@ -85,7 +89,13 @@ DONE = {"draft": "Saved as a draft", "submit": "Submitted for approval", "schedu
 def compose(request):
     organisation = request.organisation
     can_publish = request.membership.can(Permission.PUBLISH)
-    form = ComposeForm(request.POST or None, organisation=organisation, initial={"at": request.GET.get("at", "")})
+    # "Fill this slot" on the calendar links here with the slot's time, channels and campaign.
+    initial = {
+        "at": request.GET.get("at", ""),
+        "channels": [value for value in request.GET.getlist("channel") if value.isdigit()],
+        "campaign": request.GET.get("campaign", "") if request.GET.get("campaign", "").isdigit() else None,
+    }
+    form = ComposeForm(request.POST or None, organisation=organisation, initial=initial)
     findings: list[Finding] = []
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "draft")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
+from townsquare.publishing.ambassadors import OFFERABLE
 from townsquare.publishing.campaigns import campaigns_for, may_plan
 from townsquare.publishing.links import post_links, short_url
 from townsquare.publishing.media import EDITABLE, MAX_ALT_TEXT, MAX_IMAGES
@@ -78,6 +79,7 @@ def scheduled_post(request, scheduled_post_id: int):
             "can_approve": post.status == PostStatus.SUBMITTED and membership.can(Permission.PUBLISH),
             "time_zone": request.organisation.time_zone,
             "campaigns": campaigns_for(organisation=request.organisation),
+            "can_offer": post.status in OFFERABLE and membership.can(Permission.PUBLISH),
             "can_plan": may_plan(membership=membership, post=post),
         },
     )
