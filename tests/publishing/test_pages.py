@@ -93,6 +93,19 @@ def test_editor_schedules_directly_on_several_channels(client_for, organisation,
     assert {(post.status, post.approved_by) for post in posts} == {(PostStatus.SCHEDULED, people["editor"])}
 
 
+def test_compose_offers_only_channels_townsquare_can_publish_on(client_for, organisation, channel):
+    feed = make_channel(organisation, handle="gazette", network="rss", options={"url": "https://g.example/feed"})
+    export_only = make_channel(organisation, handle="northfield_x", network="twitter")
+    client = client_for("editor")
+    page = client.get(url("compose", organisation)).content.decode()
+    assert f'value="{channel.id}"' in page
+    assert f'value="{feed.id}"' not in page and f'value="{export_only.id}"' not in page
+    assert "Not offered, as Townsquare cannot publish there: @gazette on RSS" in page
+    form = {"channels": [export_only.id], "text": "Parks open", "at": "2026-05-01T09:00", "action": "schedule"}
+    assert client.post(url("compose", organisation), form).status_code == 422
+    assert not ScheduledPost.objects.exists()
+
+
 def test_blocking_policy_findings_stop_submission_and_say_what_and_where(client_for, organisation, channel):
     form = {"channels": [channel.id], "text": "Call 020 7946 0958 now", "at": "2026-05-01T09:00", "action": "submit"}
     response = client_for("contributor").post(url("compose", organisation), form)

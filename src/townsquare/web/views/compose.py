@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.networks.abilities import channel_can
 from townsquare.orgs.access import org_view
 from townsquare.orgs.models import Organisation
 from townsquare.orgs.roles import Permission
@@ -37,7 +38,10 @@ class ComposeForm(forms.Form):
     def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.fields["channels"].queryset = organisation.channels.exclude(status=ChannelStatus.DISABLED)
+        working = organisation.channels.exclude(status=ChannelStatus.DISABLED)
+        # Only channels Townsquare can publish on (a feed, or an X account added for its exports, cannot).
+        self.unpublishable = [channel for channel in working if not channel_can(channel, "publish")]
+        self.fields["channels"].queryset = working.exclude(id__in=[channel.id for channel in self.unpublishable])
         self.fields["campaign"].queryset = campaigns_for(organisation=organisation)
 
     def clean_at(self) -> datetime:
@@ -126,6 +130,7 @@ def compose(request):
         {
             "form": form,
             "channels": _channel_choices(form, form["text"].value() or ""),
+            "unpublishable": form.unpublishable,
             "findings": findings,
             "can_publish": can_publish,
             "time_zone": organisation.time_zone,
