@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.factories import make_channel, store_posts
-from tests.publishing.helpers import make_post
-from townsquare.inbox.models import OutgoingReply, SavedReply, SavedView
-from townsquare.mentions.services import query_create
-from townsquare.orgs.models import Invitation, Membership
-from townsquare.publishing.media import post_media_add
-from townsquare.publishing.models import Campaign, PostingSlot, PostStatus, ShareOffer
-
-
-def org_url_patterns() -> list[URLPattern]:
-    """Every URL pattern under /o/<org_slug>/."""
-    found = []
-
-    def walk(entries, under_org: bool) -> None:
-        for entry in entries:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, under_org or "org_slug" in str(entry.pattern))
-            elif under_org:
-                found.append(entry)
-
-    walk(get_resolver().url_patterns, False)
-    return found
+from tests.every_kind import objects_of_every_kind, org_url_patterns
+from tests.factories import store_posts
 
 
 def test_every_organisation_view_is_checked_by_the_one_access_decorator():
@@ -41,49 +20,10 @@ def test_every_organisation_view_is_checked_by_the_one_access_decorator():
 
 @pytest.fixture
 def other_org_objects(other_organisation, people, settings, tmp_path):
+    """Another organisation's objects, one of every kind its URLs name: every kind must be here, or the
+    tests below cannot build the URL."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    channel = make_channel(other_organisation, handle="southbycc")
-    invitation = Invitation.objects.create(
-        organisation=other_organisation, email="x@example.org", expires_at="2099-01-01T00:00:00Z"
-    )
-    member = Membership.objects.get(organisation=other_organisation, user=people["outsider"])
-    (post,) = store_posts(other_organisation, {"id": "s-q1", "text": "@southbycc potholes"})
-    conversation = other_organisation.conversations.get()
-    scheduled = make_post(other_organisation, channel, status=PostStatus.SUBMITTED)
-    media = post_media_add(post=scheduled, data=b"GIF89a;", filename="southby.gif")
-    query = query_create(organisation=other_organisation, name="Potholes", text="potholes")
-    saved_reply = SavedReply.objects.create(organisation=other_organisation, title="Thanks", body="Thanks!")
-    campaign = Campaign.objects.create(organisation=other_organisation, name="Southby in bloom", colour="#1e6b34")
-    offer = ShareOffer.objects.create(organisation=other_organisation, post=scheduled, copy={"sandbox": "Share"})
-    slot = PostingSlot.objects.create(
-        organisation=other_organisation, name="Spotlight", weekdays=[1], local_time="10:00"
-    )
-    return {
-        "channel_id": channel.id,
-        "member_id": member.id,
-        "invitation_id": invitation.id,
-        "conversation_id": conversation.id,
-        "contact_id": conversation.contact_id,
-        "scheduled_post_id": scheduled.id,
-        "query_id": query.id,
-        "post_id": post.id,
-        "saved_reply_id": saved_reply.id,
-        "media_id": media.id,
-        "campaign_id": campaign.id,
-        "outgoing_reply_id": OutgoingReply.objects.create(
-            organisation=other_organisation,
-            conversation=conversation,
-            author=people["outsider"],
-            text="Held",
-            idempotency_key=uuid.uuid4(),
-            state=OutgoingReply.State.AWAITING,
-        ).id,
-        "saved_view_id": SavedView.objects.create(
-            organisation=other_organisation, user=people["outsider"], name="Theirs", filters={}
-        ).id,
-        "slot_id": slot.id,
-        "offer_id": offer.id,
-    }
+    return objects_of_every_kind(other_organisation, people["outsider"])
 
 
 @pytest.mark.parametrize("pattern", org_url_patterns(), ids=lambda p: p.name)
