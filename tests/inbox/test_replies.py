@@ -258,13 +258,28 @@ def test_admins_set_the_approval_rule_and_targets_on_the_inbox_settings_page(
     page = owner.get(settings_url).content.decode()
     assert re.search(r'<input type="checkbox" name="replies_need_approval" [^>]*checked>', page)
     assert 'name="first_response_urgent" value="15"' in page
+    assert 'name="resolution_normal" value="72"' in page
     targets = {"first_response_urgent": 10, "first_response_high": 60, "first_response_normal": 240}
+    targets |= {"resolution_urgent": 4, "resolution_high": 24, "resolution_normal": 48, "resolution_low": 168}
     bad = owner.post(settings_url, {**targets, "first_response_low": 0})
     assert bad.status_code == 400 and "greater than or equal to 1" in bad.content.decode()
+    hours = {"business_start": "09:00", "business_end": "17:30", "business_days": [0, 1, 2, 3, 4]}
+    for wrong, words in [
+        ({**hours, "business_end": ""}, "Give both times, or neither."),
+        ({**hours, "business_end": "08:00"}, "The end must be later than the start"),
+        ({**hours, "business_days": []}, "Tick at least one business day."),
+        ({"time_zone": "Mars/Olympus"}, "Select a valid choice"),
+    ]:
+        refused = owner.post(settings_url, {**targets, "first_response_low": 1440, **wrong})
+        assert refused.status_code == 400 and words in refused.content.decode()
     assert not InboxPolicy.objects.exists()
-    assert owner.post(settings_url, {**targets, "first_response_low": 1440}).status_code == 302
+    form = {**targets, "first_response_low": 1440, **hours, "time_zone": "Europe/London"}
+    assert owner.post(settings_url, form).status_code == 302
     policy = InboxPolicy.objects.get(organisation=organisation)
     assert not policy.replies_need_approval and policy.first_response_targets["urgent"] == 600
+    assert policy.resolution_targets == {"urgent": 14400, "high": 86400, "normal": 172800, "low": 604800}
+    assert (str(policy.business_start), str(policy.business_end)) == ("09:00:00", "17:30:00")
+    assert policy.business_days == [0, 1, 2, 3, 4] and policy.time_zone == "Europe/London"
     event = conversation_reply(
         conversation=sandbox_conversation, actor=people["contributor"], text="On our way", seen_event_id=0
     )

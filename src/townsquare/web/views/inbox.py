@@ -432,7 +432,7 @@ def _duration(seconds: float) -> str:
 
 @org_view(Permission.MANAGE_TEAM)
 def inbox_settings(request):
-    """The organisation's inbox policy: replies that need approval, first-response targets."""
+    """The organisation's inbox policy: replies that need approval, response targets, business hours."""
     policy = policy_for(request.organisation)
     form = InboxPolicyForm(request.POST or None, policy=policy)
     if request.method == "POST":
