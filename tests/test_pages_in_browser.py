@@ -78,4 +78,4 @@ def test_keyboard_users_can_skip_to_the_content_and_filter_posts(signed_in_page)
     page.keyboard.press("Enter")
     page.wait_for_url("**q=pothole**")
     assert page.locator("#post-list > li.post").count() == 1
-    assert page.get_by_role("link", name="Posts").get_attribute("aria-current") == "page"
+    assert page.get_by_role("link", name="Posts", exact=True).get_attribute("aria-current") == "page"

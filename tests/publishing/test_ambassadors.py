@@ -56,6 +56,10 @@ def test_only_approvers_offer_and_only_approved_posts(organisation, channel, pos
         share_offer_save(post=draft, actor=people["editor"], copy={"mastodon": COPY})
     with pytest.raises(ValidationError, match="at least one network"):
         share_offer_save(post=post, actor=people["editor"], copy={"mastodon": "  "})
+    with pytest.raises(
+        ValidationError, match="copy for Mastodon: the policy check blocks it: UK phone number at characters 22-34"
+    ):
+        share_offer_save(post=post, actor=people["editor"], copy={"mastodon": "Questions? Call Jo on 07700 900123"})
     with pytest.raises(ValidationError, match="Bluesky allows 300"):
         share_offer_save(post=post, actor=people["editor"], copy={"bluesky": "x" * 290 + " https://example.org/a"})
 
@@ -159,3 +163,9 @@ def test_offers_of_failed_posts_are_not_shown(client_for, organisation, offer):
     offer.post.status = PostStatus.FAILED
     offer.post.save()
     assert "Nothing to share" in client_for("viewer").get(url("shares", organisation)).content.decode()
+
+
+def test_posts_to_share_is_a_section_of_its_own_in_the_navigation(client_for, organisation, offer):
+    page = client_for("contributor").get(url("shares", organisation)).content.decode()
+    assert f'<a href="{url("shares", organisation)}" aria-current="page">Posts to share</a>' in page
+    assert f'<a href="{url("calendar", organisation)}">Calendar</a>' in page

@@ -21,7 +21,9 @@ from townsquare.orgs.models import Membership, Organisation
 from townsquare.orgs.roles import Permission
 from townsquare.publishing.links import ambassador_clicks, length_with_short_links, text_with_personal_links
 from townsquare.publishing.models import PostStatus, ScheduledPost, Share, ShareOffer
+from townsquare.publishing.policy import BLOCK, policy_check
 from townsquare.publishing.text import text_limit, text_unit
+from townsquare.publishing.workflow import policy_for
 
 OFFERABLE = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED)
 
@@ -62,8 +64,16 @@ def share_offer_save(*, post: ScheduledPost, actor, copy: dict[str, str]) -> Sha
         raise ValidationError(
             f"post: only approved posts can be offered to share; this one is {post.get_status_display().lower()}"
         )
+    copy = checked_copy(copy)
+    # Staff post the copy under the organisation's name: the policy holds for it as for the post itself.
+    policy = policy_for(organisation=post.organisation)
+    for network, text in copy.items():
+        blocking = [finding for finding in policy_check(text=text, policy=policy) if finding.action == BLOCK]
+        if blocking:
+            findings = "; ".join(finding.describe() for finding in blocking)
+            raise ValidationError(f"copy for {NETWORKS[network].label}: the policy check blocks it: {findings}")
     offer, _ = ShareOffer.objects.update_or_create(
-        post=post, defaults={"organisation_id": post.organisation_id, "copy": checked_copy(copy), "offered_by": actor}
+        post=post, defaults={"organisation_id": post.organisation_id, "copy": copy, "offered_by": actor}
     )
     return offer
 

@@ -5,6 +5,7 @@ SECTIONS = [
     ("inbox", "Inbox"),
     ("listening", "Listening"),
     ("calendar", "Calendar"),
+    ("shares", "Posts to share"),
     ("analytics", "Analytics"),
     ("stakeholders", "Stakeholders"),
     ("posts", "Posts"),
@@ -17,7 +18,8 @@ def workplace(request: HttpRequest) -> dict:
     organisation = getattr(request, "organisation", None)
     sections = []
     if organisation is not None:
-        for name, label in SECTIONS:
-            url = reverse(name, kwargs={"org_slug": organisation.slug})
-            sections.append({"url": url, "label": label, "current": request.path.startswith(url)})
+        urls = [(reverse(name, kwargs={"org_slug": organisation.slug}), label) for name, label in SECTIONS]
+        # The longest section address the page lies under is current ("Posts to share" lies under "Calendar").
+        current = max((url for url, _ in urls if request.path.startswith(url)), key=len, default=None)
+        sections = [{"url": url, "label": label, "current": url == current} for url, label in urls]
     return {"organisation": organisation, "membership": getattr(request, "membership", None), "sections": sections}
