@@ -194,3 +194,28 @@ def test_ical_feed_has_the_events_in_utc(client_for, organisation, channel):
 def test_bluesky_counts_graphemes_other_networks_characters(text, graphemes):
     assert text_length(text=text, network="bluesky") == graphemes
     assert text_length(text=text, network="mastodon") == len(text)
+
+
+def test_a_channel_can_have_its_own_text_checked_against_its_limit_and_the_policy(client_for, organisation, channel):
+    bluesky = make_channel(
+        organisation, handle="northfield.bsky.social", network="bluesky", credentials={"app_password": "p"}
+    )
+    client = client_for("editor")
+    common = {"channels": [channel.id, bluesky.id], "text": "Parks open late all summer", "at": "2026-05-01T09:00"}
+    page = client.get(url("compose", organisation)).content.decode()
+    assert f'<label for="variant-{bluesky.id}">Text for @northfield.bsky.social (up to 300 graphemes)</label>' in page
+    too_long = client.post(
+        url("compose", organisation), {**common, f"variant_{bluesky.id}": "x" * 301, "action": "schedule"}
+    )
+    assert too_long.status_code == 422 and "300" in too_long.content.decode()
+    assert not ScheduledPost.objects.exists()
+    blocked = {**common, f"variant_{bluesky.id}": "Parks open: ring 07700 900123", "action": "schedule"}
+    refused = client.post(url("compose", organisation), blocked).content.decode()
+    assert "UK phone number (in the text for @northfield.bsky.social)" in refused and not ScheduledPost.objects.exists()
+    own = {**common, f"variant_{bluesky.id}": "Parks open late 🌳 #summer", "action": "schedule"}
+    assert client.post(url("compose", organisation), own).status_code == 302
+    texts = dict(ScheduledPost.objects.values_list("channel__handle", "text"))
+    assert texts == {
+        "northfieldcc": "Parks open late all summer",
+        "northfield.bsky.social": "Parks open late 🌳 #summer",
+    }

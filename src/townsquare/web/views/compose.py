@@ -1,8 +1,10 @@
-"""Writing a post: one ScheduledPost per chosen channel, saved as a draft, submitted for approval, or (for
-approvers) scheduled directly. The policy check runs on submit and schedule."""
+"""Writing a post: one ScheduledPost per chosen channel (with the common text, or a text written for that
+channel), saved as a draft, submitted for approval, or (for approvers) scheduled directly. The policy check
+runs on submit and schedule, over every text."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django import forms
@@ -49,29 +51,50 @@ class ComposeForm(forms.Form):
         return parse_at(text=self.cleaned_data["at"], time_zone=self.organisation.time_zone)
 
 
-def _channel_choices(form: ComposeForm, text: str) -> list[dict]:
+def variant_texts(data, channels) -> dict[int, str]:
+    """The texts written for one channel only (`variant_<channel id>`), where one was written."""
+    variants = {channel.id: (data.get(f"variant_{channel.id}") or "").strip() for channel in channels}
+    return {channel_id: text for channel_id, text in variants.items() if text}
+
+
+def _channel_choices(form: ComposeForm, text: str, variants: dict[int, str]) -> list[dict]:
     chosen = {str(value) for value in (form["channels"].value() or [])}
     return [
         {
             "channel": channel,
             "limit": text_limit(channel.network),
             "unit": text_unit(channel.network),
-            "length": text_length(text=text, network=channel.network),
+            "length": text_length(text=variants.get(channel.id, text), network=channel.network),
+            "variant": variants.get(channel.id, ""),
             "checked": str(channel.id) in chosen,
         }
         for channel in form.fields["channels"].queryset
     ]
 
 
-def _create(*, form: ComposeForm, action: str, actor) -> list[ScheduledPost]:
-    """All channels or none: a refusal on one (too long, say) leaves nothing half made."""
+def _findings(*, form: ComposeForm, variants: dict[int, str]) -> list[Finding]:
+    """The policy check of the text, and of each chosen channel's own text, saying whose text it is."""
+    policy = policy_for(organisation=form.organisation)
+    findings = policy_check(text=form.cleaned_data["text"], policy=policy)
+    for channel in form.cleaned_data["channels"]:
+        if channel.id in variants:
+            findings += [
+                replace(finding, what=f"{finding.what} (in the text for @{channel.handle})")
+                for finding in policy_check(text=variants[channel.id], policy=policy)
+            ]
+    return findings
+
+
+def _create(*, form: ComposeForm, action: str, actor, variants: dict[int, str]) -> list[ScheduledPost]:
+    """All channels or none: a refusal on one (too long, say) leaves nothing half made. A channel with a text of
+    its own gets that text, the others the common one."""
     created = []
     with transaction.atomic():
         for channel in form.cleaned_data["channels"]:
             post = scheduled_post_create(
                 organisation=form.organisation,
                 channel=channel,
-                text=form.cleaned_data["text"],
+                text=variants.get(channel.id, form.cleaned_data["text"]),
                 scheduled_at=form.cleaned_data["at"],
                 author=actor,
                 status=PostStatus.DRAFT,
@@ -101,6 +124,7 @@ def compose(request):
     }
     form = ComposeForm(request.POST or None, organisation=organisation, initial=initial)
     findings: list[Finding] = []
+    variants = variant_texts(request.POST, form.fields["channels"].queryset)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "draft")
         if action not in ACTIONS:
@@ -108,12 +132,12 @@ def compose(request):
         if action == "schedule" and not can_publish:
             raise PermissionDenied("Your role can submit posts for approval, not schedule them")
         if action != "draft":
-            findings = policy_check(text=form.cleaned_data["text"], policy=policy_for(organisation=organisation))
+            findings = _findings(form=form, variants=variants)
         if any(finding.action == BLOCK for finding in findings):
             form.add_error(None, "The policy check blocks this post. Change the text where each finding shows.")
         else:
             try:
-                posts = _create(form=form, action=action, actor=request.user)
+                posts = _create(form=form, action=action, actor=request.user, variants=variants)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -129,7 +153,7 @@ def compose(request):
         "web/compose.html",
         {
             "form": form,
-            "channels": _channel_choices(form, form["text"].value() or ""),
+            "channels": _channel_choices(form, form["text"].value() or "", variants),
             "unpublishable": form.unpublishable,
             "findings": findings,
             "can_publish": can_publish,
