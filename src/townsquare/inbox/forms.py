@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import zoneinfo
 
 from django import forms
@@ -29,15 +30,8 @@ class SavedReplyForm(forms.ModelForm):
 
 # A year: a longer resolution target is surely a typing slip.
 MAX_RESOLUTION_HOURS = 365 * 24
-WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
+# Monday = 0, as datetime.weekday() counts.
+WEEKDAYS = list(enumerate(calendar.day_name))
 
 
 def _target_field(priority: str) -> forms.IntegerField:
