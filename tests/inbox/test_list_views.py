@@ -15,6 +15,7 @@ from tests.factories import make_channel, store_posts
 from townsquare.inbox.models import Conversation, SavedView
 from townsquare.inbox.saved_views import saved_view_create
 from townsquare.inbox.selectors import InboxFilters
+from townsquare.posts.models import Post
 
 
 def org_url(name: str, organisation, **kwargs) -> str:
@@ -120,3 +121,22 @@ def test_the_figures_page_says_what_is_wrong_with_the_period(organisation, clien
     assert bad.status_code == 400 and "From: &#x27;1 March&#x27; is not a date" in bad.content.decode()
     backwards = client.get(org_url("inbox_figures", organisation) + "?since=2026-03-02&until=2026-03-01")
     assert backwards.status_code == 400 and "To: must be on or after From" in backwards.content.decode()
+
+
+def test_the_complaints_view_lists_conversations_holding_a_message_labelled_a_complaint(
+    channel, organisation, client_for
+):
+    store_posts(
+        organisation,
+        {"id": "p1", "text": "@council lovely new benches", "author": "ann"},
+        {"id": "p2", "text": "@council the bins", "author": "bob"},
+        {"id": "p3", "text": "still not collected", "author": "bob", "in_reply_to": "p2"},
+        {"id": "d1", "text": "my address", "author": "cy", "extra": {"direct_to": "council"}},
+        {"id": "d2", "text": "hello", "author": "di", "extra": {"direct_to": "council"}},
+    )
+    # The labels as the enrichment model might give them: a later message in a thread, and a private message.
+    Post.objects.update(complaint=False)
+    Post.objects.filter(external_id__in=["p3", "d1"]).update(complaint=True)
+    page = client_for("viewer").get(org_url("inbox", organisation) + "?view=complaints").content.decode()
+    assert "the bins" in page and "my address" in page
+    assert "lovely new benches" not in page and "hello" not in page

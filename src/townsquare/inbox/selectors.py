@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townsquare.inbox.figures import first_response_target, policy_for
@@ -18,7 +18,7 @@ VIEWS = {
     "all": "All open",
     "mine": "Mine",
     "unassigned": "Unassigned",
-    # Until enrichment marks complaints, the complaint words that raise priority stand in for them.
+    # Conversations holding a message the enrichment model labels a complaint.
     "complaints": "Complaints",
     "breached": "Past target",
     "resolved": "Resolved",
@@ -53,6 +53,13 @@ def _priority_is(priority: str) -> Q:
     return Q(priority_override=priority) | Q(priority_override="", priority_computed=priority)
 
 
+def _holds_a_complaint() -> Q:
+    """A public thread with a complaint in it, or a private conversation whose person sent one."""
+    in_thread = Post.objects.filter(conversation_root_id=OuterRef("root_post_id"), complaint=True)
+    from_person = Post.objects.filter(author_id=OuterRef("participant_id"), extra__has_key="direct_to", complaint=True)
+    return (Q(kind=Conversation.PUBLIC) & Exists(in_thread)) | (Q(kind=Conversation.DIRECT) & Exists(from_person))
+
+
 def conversation_list(
     *, organisation: Organisation, user, filters: InboxFilters, now: datetime | None = None
 ) -> QuerySet:
@@ -71,7 +78,7 @@ def conversation_list(
     elif filters.view == "unassigned":
         conversations = conversations.filter(assignee=None, team=None)
     elif filters.view == "complaints":
-        conversations = conversations.filter(_priority_is(Priority.HIGH) | _priority_is(Priority.URGENT))
+        conversations = conversations.filter(_holds_a_complaint())
     elif filters.view == "approval":
         held = OutgoingReply.objects.filter(state=OutgoingReply.State.AWAITING).values("conversation_id")
         conversations = conversations.filter(pk__in=held)
