@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import make_channel, store_posts
 from townsquare.inbox.models import Conversation, SavedView
@@ -140,3 +142,52 @@ def test_the_complaints_view_lists_conversations_holding_a_message_labelled_a_co
     page = client_for("viewer").get(org_url("inbox", organisation) + "?view=complaints").content.decode()
     assert "the bins" in page and "my address" in page
     assert "lovely new benches" not in page and "hello" not in page
+
+
+def test_ordered_by_target_the_longest_waiting_past_it_comes_first_whatever_its_priority(
+    channel, organisation, client_for
+):
+    now = timezone.now()
+    store_posts(
+        organisation,
+        {
+            "id": "a",
+            "text": "@council URGENT flooding on Mill Lane",
+            "author": "ann",
+            "created_at": (now - timedelta(minutes=10)).isoformat(),
+        },
+        {
+            "id": "b",
+            "text": "@council when is the library open",
+            "author": "bob",
+            "created_at": (now - timedelta(hours=6)).isoformat(),
+        },
+        {
+            "id": "c",
+            "text": "@council thanks for the bins",
+            "author": "cy",
+            "created_at": (now - timedelta(minutes=1)).isoformat(),
+        },
+        {
+            "id": "d",
+            "text": "@council is the tip open",
+            "author": "di",
+            "created_at": (now - timedelta(hours=9)).isoformat(),
+        },
+        {
+            "id": "r",
+            "text": "@di yes, until 4pm",
+            "author": "council",
+            "in_reply_to": "d",
+            "created_at": now.isoformat(),
+        },
+    )
+    client = client_for("viewer")
+    page = client.get(org_url("inbox", organisation) + "?sort=target").content.decode()
+    # b: normal, 4 h target, passed 2 h ago; a: urgent, 15 min target, due in 5 min; c: normal, due in ~4 h;
+    # d was answered: last.
+    order = [page.index(words) for words in ("the library", "URGENT flooding", "thanks for the bins", "the tip")]
+    assert order == sorted(order)
+    assert '<option value="target" selected>' in page
+    recent = client.get(org_url("inbox", organisation)).content.decode()
+    assert recent.index("the tip") < recent.index("the library")  # by default, the most recent activity first

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, DateTimeField, Exists, F, IntegerField, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
 from townsquare.inbox.figures import first_response_target, policy_for
@@ -33,6 +33,7 @@ class InboxFilters:
     status: str = ""
     priority: str = ""
     assignee: str = ""
+    sort: str = ""  # "": most recent activity first; "target": the longest waiting past its target first
 
     def as_query(self) -> dict[str, str]:
         """Only the filters that are set (the short form kept in links and saved views)."""
@@ -46,6 +47,27 @@ def inbox_filters(query: Mapping[str, str]) -> InboxFilters:
         status=query.get("status") if query.get("status") in Status.values else "",
         priority=query.get("priority") if query.get("priority") in Priority.values else "",
         assignee=str(query.get("assignee") or "")[:150],
+        sort=query.get("sort") if query.get("sort") in SORTS else "",
+    )
+
+
+SORTS = {"": "Most recent activity first", "target": "Unanswered, closest to or furthest past its target first"}
+
+
+def _by_target(conversations: QuerySet, policy) -> QuerySet:
+    """Unanswered conversations first, ordered by when their first-response target falls (so the longest
+    waiting past it comes first, whatever its priority), then the answered ones by recent activity."""
+    answer_by = Case(
+        *[
+            When(_priority_is(priority), then=F("first_public_message_at") + timedelta(seconds=target))
+            for priority in Priority.values
+            for target in [first_response_target(policy, priority)]
+        ],
+        output_field=DateTimeField(),
+    )
+    unanswered = Case(When(first_response_at__isnull=True, then=0), default=1, output_field=IntegerField())
+    return conversations.annotate(answer_by=answer_by, answered=unanswered).order_by(
+        "answered", F("answer_by").asc(nulls_last=True), "-last_message_at", "-id"
     )
 
 
@@ -93,6 +115,8 @@ def conversation_list(
         conversations = conversations.filter(_priority_is(filters.priority))
     if filters.assignee:
         conversations = conversations.filter(assignee__username=filters.assignee)
+    if filters.sort == "target":
+        conversations = _by_target(conversations, policy_for(organisation))
     return conversations
 
 

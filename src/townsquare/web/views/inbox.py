@@ -23,6 +23,7 @@ from townsquare.inbox.models import Conversation, ConversationEvent, OutgoingRep
 from townsquare.inbox.saved_replies import saved_replies_for, saved_reply_fill
 from townsquare.inbox.saved_views import saved_view_create, saved_views_for
 from townsquare.inbox.selectors import (
+    SORTS,
     VIEWS,
     conversation_events,
     conversation_list,
@@ -85,6 +86,7 @@ def inbox(request):
         {
             **context,
             "views": VIEWS,
+            "sorts": SORTS,
             "saved_views": saved,
             "statuses": Status.choices,
             "priorities": Priority.choices,
