@@ -516,17 +516,23 @@ def test_messenger_conversations_are_read_as_direct_messages_page_by_page(organi
     answer = Post.objects.get(external_id=ours)
     assert answer.extra == {"kind": "message", "direct_to": "24001"} and answer.author.handle == "northfieldcouncil"
     assert Post.objects.get(external_id=other).extra["direct_to"] == "northfieldcouncil"
+    # The Page's own post is written by the same identity as its messages (the channel's handle), not a second one.
+    page_post = facebook.post(4)
+    sync(capsys)
+    answer.author.refresh_from_db()
+    assert Post.objects.get(external_id=page_post).author == answer.author
+    assert answer.author.handle == "northfieldcouncil"
     channel.refresh_from_db()
-    assert channel.sync_cursor == {"newest": (START + timedelta(seconds=3)).isoformat()}
+    assert channel.sync_cursor == {"newest": (START + timedelta(seconds=4)).isoformat()}
     # Later: 30 people write (two pages of conversations) and one writes 60 messages (three message pages).
     many = [facebook.message(str(25000 + n), 100 + n) for n in range(30)]
     long = [facebook.message("24001", 200 + n) for n in range(60)]
     assert "stored 90, duplicates 1" in sync(capsys)
-    assert set(stored()) == {first, ours, other, *many, *long}
-    assert facebook.network.hits(CONVERSATIONS) == 1 + 2 and facebook.network.hits(f"{V}/t_24001/messages") == 2
+    assert set(stored()) == {first, ours, other, page_post, *many, *long}
+    assert facebook.network.hits(CONVERSATIONS) == 2 + 2 and facebook.network.hits(f"{V}/t_24001/messages") == 2
     # Nothing new: the newest second comes again and is absorbed; older conversations are not read.
     assert "stored 0, duplicates 1" in sync(capsys)
-    assert facebook.network.hits(CONVERSATIONS) == 1 + 2 + 1
+    assert facebook.network.hits(CONVERSATIONS) == 2 + 2 + 1
 
 
 def test_messages_are_not_read_without_the_option(organisation, facebook, capsys):

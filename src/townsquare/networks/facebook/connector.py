@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -84,6 +85,9 @@ class FacebookConnector(Connector):
                 records.extend(self._messages(graph, page_id, channel.handle, newest))
         except (KeyError, TypeError, ValueError) as error:
             raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
+        # One identity for the Page: its comments and posts name it by id, its messages by the channel's handle
+        # (which routing needs to tell our messages from the person's); the last one stored would win.
+        records = [_as_channel(record, page_id, channel.handle) for record in records]
         top = max((record.created_at for record in records), default=newest)
         return FetchResult(records=records, cursor={"newest": top.isoformat()} if top else dict(cursor))
 
@@ -216,6 +220,12 @@ def _newer(graph: Graph, page: dict[str, Any] | None, newest: datetime | None) -
         if newest is None or len(fresh) < len(items) or not following:
             return
         page = graph.get(following)
+
+
+def _as_channel(record: PostRecord, page_id: str, handle: str) -> PostRecord:
+    if record.author.external_id != page_id or record.author.handle == handle:
+        return record
+    return replace(record, author=replace(record.author, handle=handle))
 
 
 def _messages_on(channel) -> bool:
