@@ -19,6 +19,11 @@ UPLOAD_BLOB = XRPC + "com.atproto.repo.uploadBlob"
 GET_PROFILE = XRPC + "app.bsky.actor.getProfile"
 SEARCH_POSTS = XRPC + "app.bsky.feed.searchPosts"
 OWN_DID = "did:plc:northfieldcc0000000000000"
+LIST_CONVOS = XRPC + "chat.bsky.convo.listConvos"
+GET_MESSAGES = XRPC + "chat.bsky.convo.getMessages"
+SEND_MESSAGE = XRPC + "chat.bsky.convo.sendMessage"
+# Chat calls go to the account's server, which forwards them to the chat service this header names.
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 
 
 def did(handle: str) -> str:
@@ -77,6 +82,12 @@ class FakeBluesky:
     # Public posts searchPosts can find (any order; served newest first by indexedAt) and the queries asked.
     public: list[dict[str, Any]] = field(default_factory=list)
     searches: list[dict[str, list[str]]] = field(default_factory=list)
+    # Chat: conversation id -> {"members": [profile], "messages": [message views]}; revs only grow, as TIDs do.
+    convos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    revs: int = 0
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    # An app password made without "Allow access to your direct messages".
+    chat_refused: bool = False
 
     def __post_init__(self) -> None:
         self.network.routes.update(
@@ -88,6 +99,9 @@ class FakeBluesky:
                 ("POST", UPLOAD_BLOB): self._upload,
                 ("GET", GET_PROFILE): self._profile,
                 ("GET", SEARCH_POSTS): self._search,
+                ("GET", LIST_CONVOS): self._list_convos,
+                ("GET", GET_MESSAGES): self._get_messages,
+                ("POST", SEND_MESSAGE): self._send_message,
             }
         )
 
@@ -165,6 +179,89 @@ class FakeBluesky:
         if offset + limit < len(hits):
             answer["cursor"] = str(offset + limit)
         return 200, answer
+
+    def _rev(self) -> str:
+        self.revs += 1
+        return f"3lcz{self.revs:09d}"
+
+    def message(self, handle: str, second: int, text: str = "", *, from_us: bool = False) -> str:
+        """A chat message between the account and `handle` (the conversation is made on the first), sent
+        `second` seconds after 11:00; returns the message id."""
+        convo_id = f"convo{did(handle)[-8:]}"
+        convo = self.convos.setdefault(convo_id, {"members": [profile(self.handle), profile(handle)], "messages": []})
+        message_id = f"msg{self.revs + 1:05d}"
+        convo["messages"].append(
+            {
+                "$type": "chat.bsky.convo.defs#messageView",
+                "id": message_id,
+                "rev": self._rev(),
+                "text": text or f"Hello, message {second}",
+                "sender": {"did": OWN_DID if from_us else did(handle)},
+                "sentAt": f"2026-03-05T11:{second // 60 % 60:02d}:{second % 60:02d}.000Z",
+            }
+        )
+        return message_id
+
+    def delete_message(self, convo_id: str, message_id: str) -> None:
+        """deleteMessageForSelf: the account sees a deletedMessageView in its place, with a new rev."""
+        messages = self.convos[convo_id]["messages"]
+        old = next(item for item in messages if item["id"] == message_id)
+        messages.remove(old)
+        deleted = {k: old[k] for k in ("id", "sender", "sentAt")}
+        messages.append({"$type": "chat.bsky.convo.defs#deletedMessageView", **deleted, "rev": self._rev()})
+
+    def _chat_auth(self, headers: dict[str, str]) -> tuple[int, Any] | None:
+        if refused := self._auth(headers):
+            return refused
+        assert {name.lower(): value for name, value in headers.items()}.get("atproto-proxy") == CHAT_PROXY
+        if self.chat_refused:
+            return 401, {"error": "AuthenticationRequired", "message": "Bad token scope"}
+        return None
+
+    def _convo_view(self, convo_id: str) -> dict[str, Any]:
+        convo = self.convos[convo_id]
+        last = max(convo["messages"], key=lambda item: item["rev"])
+        return {
+            "id": convo_id,
+            "rev": last["rev"],
+            "members": convo["members"],
+            "lastMessage": last,
+            "muted": False,
+            "status": "accepted",
+            "unreadCount": 1,
+        }
+
+    def _page(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], str]:
+        """Newest rev first; the cursor is the last rev served."""
+        items = sorted(items, key=lambda item: item["rev"], reverse=True)
+        if "cursor" in query:
+            items = [item for item in items if item["rev"] < query["cursor"][-1]]
+        limit = int(query.get("limit", ["50"])[-1])
+        return items[:limit], items[limit - 1]["rev"] if len(items) > limit else ""
+
+    def _list_convos(self, query: dict[str, list[str]], body, headers) -> tuple[int, Any]:
+        if refused := self._chat_auth(headers):
+            return refused
+        page, cursor = self._page([self._convo_view(convo_id) for convo_id in self.convos], query)
+        return 200, {"convos": page, **({"cursor": cursor} if cursor else {})}
+
+    def _get_messages(self, query: dict[str, list[str]], body, headers) -> tuple[int, Any]:
+        if refused := self._chat_auth(headers):
+            return refused
+        page, cursor = self._page(self.convos[query["convoId"][-1]]["messages"], query)
+        return 200, {"messages": page, **({"cursor": cursor} if cursor else {})}
+
+    def _send_message(self, query, body: bytes, headers) -> tuple[int, Any]:
+        if refused := self._chat_auth(headers):
+            return refused
+        data = json.loads(body)
+        convo = self.convos.get(data["convoId"])
+        if convo is None:
+            return 400, {"error": "InvalidRequest", "message": "Convo not found"}
+        self.sent.append(data)
+        person = next(member for member in convo["members"] if member["did"] != OWN_DID)
+        message_id = self.message(person["handle"], 3000 + len(self.sent), data["message"]["text"], from_us=True)
+        return 200, next(item for item in convo["messages"] if item["id"] == message_id)
 
     def publish_public(self, handle: str, rkey: str, text: str, *, second: int) -> dict[str, Any]:
         """A post by someone else that search can find, indexed `second` seconds after 10:00."""

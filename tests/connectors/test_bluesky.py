@@ -12,7 +12,9 @@ from django.core.management.base import CommandError
 
 from tests.connectors.bluesky_fake import (
     CREATE_RECORD,
+    GET_MESSAGES,
     GET_POSTS,
+    LIST_CONVOS,
     NOTIFICATIONS,
     SESSION,
     FakeBluesky,
@@ -23,7 +25,7 @@ from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials
 from townsquare.ingest.pipeline import ingest_records
-from townsquare.networks.base import ConnectorError, MediaItem, PostGone
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone, ReplyRefused
 from townsquare.networks.bluesky import connector as bluesky_connector
 from townsquare.networks.bluesky.mapping import post_to_record
 from townsquare.networks.connectors import CONNECTORS
@@ -37,10 +39,10 @@ def bluesky(fake_network, monkeypatch) -> FakeBluesky:
     return FakeBluesky(fake_network)
 
 
-def add_channel(bluesky: FakeBluesky, password: str | None = None) -> Channel:
+def add_channel(bluesky: FakeBluesky, password: str | None = None, *options: str) -> Channel:
     call_command(
         "channel", "add", "--org", "northfield", "--network", "bluesky", "--handle", bluesky.handle,
-        "--service", bluesky.url + "/", "--app-password", password or bluesky.password,
+        "--service", bluesky.url + "/", "--app-password", password or bluesky.password, *options,
     )  # fmt: skip
     return Channel.objects.get(network="bluesky")
 
@@ -384,3 +386,123 @@ def test_metrics_read_followers_and_counts_of_each_post(organisation, bluesky):
     assert metrics.followers == 5120 and set(metrics.posts) == set(uris)
     assert metrics.posts[uris[7]] == {"replies": 0, "shares": 2, "likes": 7}
     assert bluesky.network.hits(GET_POSTS) == 2
+
+
+MESSAGES = ("--option", "messages=on")
+
+
+def test_chat_messages_are_read_as_direct_messages_page_by_page_and_once(organisation, bluesky, capsys):
+    first = bluesky.message("resident.bsky.social", 1, "My reference is 4411")
+    ours = bluesky.message("resident.bsky.social", 2, "Thanks, we will look", from_us=True)
+    channel = add_channel(bluesky, None, *MESSAGES)
+    assert "fetched 2, stored 2, duplicates 0" in sync(capsys)
+    convo = next(iter(bluesky.convos))
+    theirs = Post.objects.get(external_id=f"chat/{convo}/{first}")
+    assert theirs.extra == {"kind": "message", "direct_to": bluesky.handle}
+    assert theirs.author.handle == "resident.bsky.social" and theirs.text == "My reference is 4411"
+    answer = Post.objects.get(external_id=f"chat/{convo}/{ours}")
+    assert answer.extra["direct_to"] == "resident.bsky.social" and answer.author.handle == bluesky.handle
+    channel.refresh_from_db()
+    assert channel.sync_cursor["chat"] == "3lcz000000002"
+    # Later: 60 people write (two pages of conversations) and one writes 120 more (three pages of messages).
+    people = [bluesky.message(f"person{n}.bsky.social", 10 + n) for n in range(60)]
+    many = [bluesky.message("resident.bsky.social", 100 + n) for n in range(120)]
+    assert "stored 180, duplicates 0" in sync(capsys)
+    assert len(stored()) == 182 and f"chat/{convo}/{many[-1]}" in stored() and people
+    assert bluesky.network.hits(LIST_CONVOS) == 1 + 2 and bluesky.network.hits(GET_MESSAGES) == 1 + 60 + 3
+    # Nothing new: one listConvos call, no messages read again.
+    assert "fetched 0, stored 0, duplicates 0" in sync(capsys)
+    assert bluesky.network.hits(LIST_CONVOS) == 4 and bluesky.network.hits(GET_MESSAGES) == 64
+
+
+def test_a_deleted_message_is_left_out_and_chat_is_not_read_without_the_option(organisation, bluesky, capsys):
+    bluesky.message("resident.bsky.social", 1)
+    add_channel(bluesky)
+    assert "fetched 0" in sync(capsys) and bluesky.network.hits(LIST_CONVOS) == 0
+    Channel.objects.all().delete()
+    channel = add_channel(bluesky, None, *MESSAGES)
+    convo = next(iter(bluesky.convos))
+    kept = bluesky.message("resident.bsky.social", 2, "Second")
+    bluesky.delete_message(convo, "msg00001")
+    sync(capsys)
+    assert stored() == {f"chat/{convo}/{kept}"}
+    channel.refresh_from_db()
+    assert channel.sync_cursor["chat"] == "3lcz000000003"
+
+
+CHAT_FAILURES = {
+    "rate limited": (
+        Canned(429, b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}', {"Retry-After": "60"}),
+        "limiting requests (HTTP 429)",
+        ChannelStatus.ERROR,
+    ),
+    "no direct-message access": (
+        Canned(401, b'{"error": "AuthenticationRequired", "message": "Bad token scope"}'),
+        "Allow access to your direct messages",
+        ChannelStatus.DISABLED,
+    ),
+    "malformed JSON": (Canned(200, b'{"convos": [{"id": "c', {}), "not valid JSON", ChannelStatus.ERROR),
+}
+
+
+@pytest.mark.parametrize("case", list(CHAT_FAILURES))
+def test_chat_failures_are_recorded_in_plain_words_and_nothing_is_lost(case, organisation, bluesky, capsys):
+    answer, words, status = CHAT_FAILURES[case]
+    first = bluesky.message("resident.bsky.social", 1)
+    channel = add_channel(bluesky, None, *MESSAGES)
+    sync(capsys)
+    later = [bluesky.message("resident.bsky.social", 5), bluesky.message("other.bsky.social", 6)]
+    bluesky.network.fail_next(
+        LIST_CONVOS, Canned(answer.status, answer.body, {"Content-Type": "application/json", **answer.headers})
+    )
+    channel.refresh_from_db()
+    cursor = channel.sync_cursor
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert channel.status == status and words in channel.last_error and channel.sync_cursor == cursor
+    assert report.permanent == (status == ChannelStatus.DISABLED)
+    assert len(stored()) == 1 and first
+    call_command("sync", "--org", "northfield", "--channel", str(channel.id))
+    assert len(stored()) == 3 and all(any(s.endswith(m) for s in stored()) for m in later)
+
+
+def test_an_expired_token_logs_in_again_for_chat(organisation, bluesky, capsys):
+    channel = add_channel(bluesky, None, *MESSAGES)
+    sync(capsys)
+    bluesky.message("resident.bsky.social", 1)
+    expired = b'{"error": "ExpiredToken", "message": "Token has expired"}'
+    bluesky.network.fail_next(LIST_CONVOS, Canned(400, expired, {"Content-Type": "application/json"}))
+    assert "stored 1" in sync(capsys)
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.OK and bluesky.network.hits(SESSION) == 2
+
+
+def test_a_chat_reply_goes_into_its_conversation(organisation, bluesky):
+    channel = add_channel(bluesky, None, *MESSAGES)
+    message = bluesky.message("resident.bsky.social", 1)
+    convo = next(iter(bluesky.convos))
+    credentials = {"app_password": bluesky.password}
+    sent = CONNECTORS["bluesky"].publish(
+        channel=channel,
+        credentials=credentials,
+        text="We can help",
+        idempotency_key="k",
+        in_reply_to=f"chat/{convo}/{message}",
+    )
+    assert bluesky.sent == [
+        {"convoId": convo, "message": {"$type": "chat.bsky.convo.defs#messageInput", "text": "We can help"}}
+    ]
+    assert sent.external_id == f"chat/{convo}/{bluesky.convos[convo]['messages'][-1]['id']}" and not bluesky.created
+    with pytest.raises(PostGone, match="chat conversation no longer exists"):
+        CONNECTORS["bluesky"].publish(
+            channel=channel, credentials=credentials, text="Hi", idempotency_key="g", in_reply_to="chat/gone/msg1"
+        )
+    with pytest.raises(ReplyRefused, match="cannot attach images"):
+        CONNECTORS["bluesky"].publish(
+            channel=channel,
+            credentials=credentials,
+            text="Hi",
+            idempotency_key="i",
+            in_reply_to=f"chat/{convo}/{message}",
+            media=[MediaItem(data=b"x", mime_type="image/png", alt_text="x")],
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
-from townsquare.networks.base import ConnectorError, MediaItem, PostGone
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone, ReplyRefused
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.facebook import graph as facebook_graph
 from townsquare.networks.sync import channel_sync
@@ -24,6 +24,7 @@ PAGE_ID = "104567890123456"
 TOKEN = "EAAGpagetoken000000000000000000"
 V = "/v23.0"
 FEED = f"{V}/{PAGE_ID}/feed"
+CONVERSATIONS = f"{V}/{PAGE_ID}/conversations"
 JSON = {"Content-Type": "application/json; charset=UTF-8"}
 # Posts are recent, so that they fall inside the window the connector reads.
 START = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
@@ -51,6 +52,10 @@ class FakeGraph:
         self.feed_posts: list[dict] = []
         self.replies: list[tuple[str, dict]] = []
         self.likes: list[str] = []
+        # Messenger: conversation id -> its messages; what the Send API took; people outside the 24-hour window.
+        self.conversations: dict[str, list[dict]] = {}
+        self.sent: list[dict] = []
+        self.window_closed: set[str] = set()
         network.routes.update(
             {
                 ("GET", FEED): self._feed,
@@ -59,6 +64,8 @@ class FakeGraph:
                 ("POST", f"{V}/{PAGE_ID}/photos"): self._photo,
                 ("GET", f"{V}/{PAGE_ID}"): self._page,
                 ("GET", f"{V}/"): self._ids,
+                ("GET", CONVERSATIONS): self._conversations,
+                ("POST", f"{V}/{PAGE_ID}/messages"): self._send,
             }
         )
 
@@ -175,6 +182,65 @@ class FakeGraph:
             else (200, self._ids({"ids": [post_id]}, b"", {})[1][post_id])
         )
 
+    def message(self, psid: str, second: int, text: str = "", *, by_page: bool = False) -> str:
+        """A Messenger message in the conversation with `psid`, as Graph's Message node has it."""
+        conversation = f"t_{psid}"
+        messages = self.conversations.setdefault(conversation, [])
+        person = {"id": psid, "name": "Jo Parker", "email": f"{psid}@facebook.com"}
+        page = {"id": PAGE_ID, "name": "Northfield Council", "email": f"{PAGE_ID}@facebook.com"}
+        message_id = f"m_{psid}AbC{second:05d}"
+        messages.append(
+            {
+                "id": message_id,
+                "message": text or f"Hello, message {second}",
+                "from": page if by_page else person,
+                "to": {"data": [person if by_page else page]},
+                "created_time": when(second),
+            }
+        )
+        path = f"{V}/{conversation}/messages"
+        self.network.routes[("GET", path)] = lambda q, b, h, c=conversation: (200, self._message_page(c, q))
+        self.network.routes[("GET", f"{V}/{message_id}")] = lambda q, b, h, m=message_id: self._one_message(m)
+        return message_id
+
+    def _message_page(self, conversation: str, query) -> dict:
+        return self._list(self.conversations[conversation], query, f"{V}/{conversation}/messages", 25)
+
+    def _conversations(self, query, body, headers) -> tuple[int, dict]:
+        if refused := self._check(headers):
+            return refused
+        assert query["platform"] == ["messenger"] and "messages.limit(25){id,message,from,to" in query["fields"][0]
+        rows = [
+            {"id": c, "updated_time": max(m["created_time"] for m in messages), "messages": self._message_page(c, {})}
+            for c, messages in self.conversations.items()
+        ]
+        rows.sort(key=lambda row: row["updated_time"], reverse=True)
+        if "after" in query:
+            rows = [row for row in rows if row["updated_time"] < query["after"][0]]
+        size = int(query.get("limit", ["25"])[0])
+        answer = {"data": rows[:size], "paging": {"cursors": {"before": "QVFI", "after": "QVFH"}}}
+        if len(rows) > size:
+            # Graph's next link repeats the request's parameters.
+            again = urlencode({**{k: v[0] for k, v in query.items()}, "after": rows[size - 1]["updated_time"]})
+            answer["paging"]["next"] = f"{self.network.url}{CONVERSATIONS}?{again}"
+        return 200, answer
+
+    def _one_message(self, message_id: str) -> tuple[int, dict]:
+        if message_id in self.gone:
+            return self._missing(message_id)
+        found = next(m for messages in self.conversations.values() for m in messages if m["id"] == message_id)
+        return 200, {"id": message_id, "from": found["from"], "to": found["to"]}
+
+    def _send(self, query, body, headers) -> tuple[int, dict]:
+        form = {k: json.loads(v[0]) if k != "messaging_type" else v[0] for k, v in parse_qs(body.decode()).items()}
+        psid = form["recipient"]["id"]
+        if psid in self.window_closed:
+            message = "(#10) This message is sent outside of allowed window. Learn more about the new policy here"
+            return 400, json.loads(graph_error(10, message, 2018278))
+        self.sent.append(form)
+        sent = self.message(psid, 5000 + len(self.sent), form["message"]["text"], by_page=True)
+        return 200, {"recipient_id": psid, "message_id": sent}
+
     def _ids(self, query, body, headers) -> tuple[int, dict]:
         ids = query["ids"][0].split(",")
         if any(i in self.gone for i in ids):
@@ -200,7 +266,7 @@ def facebook(fake_network, monkeypatch) -> FakeGraph:
     return FakeGraph(fake_network)
 
 
-def add_channel(token: str = TOKEN) -> Channel:
+def add_channel(token: str = TOKEN, *options: str) -> Channel:
     call_command(
         "channel",
         "add",
@@ -214,6 +280,7 @@ def add_channel(token: str = TOKEN) -> Channel:
         f"page_id={PAGE_ID}",
         "--token",
         token,
+        *options,
     )
     return Channel.objects.get(network="facebook")
 
@@ -432,3 +499,106 @@ def test_an_answer_without_the_new_id_is_not_published_again(organisation, faceb
             channel=channel, credentials={"access_token": TOKEN}, text="Bins as normal", idempotency_key="k"
         )
     assert failed.value.permanent
+
+
+MESSAGES = ("--option", "messages=on")
+
+
+def test_messenger_conversations_are_read_as_direct_messages_page_by_page(organisation, facebook, capsys):
+    first = facebook.message("24001", 1, "My council tax reference is 4411")
+    ours = facebook.message("24001", 2, "Thanks, we are looking into it", by_page=True)
+    other = facebook.message("24002", 3, "Is the tip open on Sunday?")
+    channel = add_channel(TOKEN, *MESSAGES)
+    assert "fetched 3, stored 3, duplicates 0" in sync(capsys)
+    theirs = Post.objects.get(external_id=first)
+    assert theirs.extra == {"kind": "message", "direct_to": "northfieldcouncil"}
+    assert theirs.author.handle == "24001" and theirs.author.display_name == "Jo Parker"
+    answer = Post.objects.get(external_id=ours)
+    assert answer.extra == {"kind": "message", "direct_to": "24001"} and answer.author.handle == "northfieldcouncil"
+    assert Post.objects.get(external_id=other).extra["direct_to"] == "northfieldcouncil"
+    # The Page's own post is written by the same identity as its messages (the channel's handle), not a second one.
+    page_post = facebook.post(4)
+    sync(capsys)
+    answer.author.refresh_from_db()
+    assert Post.objects.get(external_id=page_post).author == answer.author
+    assert answer.author.handle == "northfieldcouncil"
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"newest": (START + timedelta(seconds=4)).isoformat()}
+    # Later: 30 people write (two pages of conversations) and one writes 60 messages (three message pages).
+    many = [facebook.message(str(25000 + n), 100 + n) for n in range(30)]
+    long = [facebook.message("24001", 200 + n) for n in range(60)]
+    assert "stored 90, duplicates 1" in sync(capsys)
+    assert set(stored()) == {first, ours, other, page_post, *many, *long}
+    assert facebook.network.hits(CONVERSATIONS) == 2 + 2 and facebook.network.hits(f"{V}/t_24001/messages") == 2
+    # Nothing new: the newest second comes again and is absorbed; older conversations are not read.
+    assert "stored 0, duplicates 1" in sync(capsys)
+    assert facebook.network.hits(CONVERSATIONS) == 2 + 2 + 1
+
+
+def test_messages_are_not_read_without_the_option(organisation, facebook, capsys):
+    facebook.message("24001", 1)
+    add_channel()
+    assert "fetched 0" in sync(capsys) and facebook.network.hits(CONVERSATIONS) == 0
+
+
+MESSAGE_FAILURES = {case: FAILURES[case] for case in ("rate limited", "expired token", "malformed JSON")}
+
+
+@pytest.mark.parametrize("case", list(MESSAGE_FAILURES))
+def test_conversation_failures_are_recorded_and_nothing_is_lost(case, organisation, facebook, capsys):
+    answer, words, status = MESSAGE_FAILURES[case]
+    first = facebook.message("24001", 1)
+    channel = add_channel(TOKEN, *MESSAGES)
+    sync(capsys)
+    later = [facebook.message("24001", 10), facebook.message("24003", 11)]
+    facebook.network.fail_next(CONVERSATIONS, answer)
+    channel.refresh_from_db()
+    cursor = channel.sync_cursor
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert channel.status == status and words in channel.last_error and channel.sync_cursor == cursor
+    assert report.permanent == (status == ChannelStatus.DISABLED)
+    assert stored() == [first]
+    call_command("sync", "--org", "northfield", "--channel", str(channel.id))
+    assert stored() == sorted([first, *later])
+
+
+def test_a_message_reply_goes_out_privately_through_the_send_api(organisation, facebook):
+    channel = add_channel(TOKEN, *MESSAGES)
+    message = facebook.message("24001", 1)
+    sent = CONNECTORS["facebook"].publish(
+        channel=channel,
+        credentials={"access_token": TOKEN},
+        text="We can help",
+        idempotency_key="k",
+        in_reply_to=message,
+    )
+    assert facebook.sent == [
+        {"recipient": {"id": "24001"}, "messaging_type": "RESPONSE", "message": {"text": "We can help"}}
+    ]
+    assert sent.external_id == facebook.conversations["t_24001"][-1]["id"] and not facebook.replies
+    # Answering the Page's own message reaches the person it was sent to.
+    CONNECTORS["facebook"].publish(
+        channel=channel,
+        credentials={"access_token": TOKEN},
+        text="Also",
+        idempotency_key="a",
+        in_reply_to=sent.external_id,
+    )
+    assert facebook.sent[-1]["recipient"] == {"id": "24001"}
+
+
+def test_a_deleted_message_or_a_closed_window_refuses_the_reply_in_plain_words(organisation, facebook):
+    channel = add_channel(TOKEN, *MESSAGES)
+    gone, late = facebook.message("24001", 1), facebook.message("24002", 2)
+    facebook.gone.add(gone)
+    facebook.window_closed.add("24002")
+    with pytest.raises(PostGone, match="message being answered no longer exists"):
+        CONNECTORS["facebook"].publish(
+            channel=channel, credentials={"access_token": TOKEN}, text="Hi", idempotency_key="g", in_reply_to=gone
+        )
+    with pytest.raises(ReplyRefused, match="more than 24 hours since their last message") as refused:
+        CONNECTORS["facebook"].publish(
+            channel=channel, credentials={"access_token": TOKEN}, text="Hi", idempotency_key="l", in_reply_to=late
+        )
+    assert refused.value.permanent and facebook.sent == []

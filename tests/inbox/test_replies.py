@@ -9,6 +9,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests.connectors.conftest import Canned, fake_network, mastodon_notification, mastodon_status, vault_key
+from tests.connectors.test_bluesky import add_channel as add_bluesky_channel
+from tests.connectors.test_bluesky import bluesky
+from tests.connectors.test_facebook import TOKEN as FACEBOOK_TOKEN
+from tests.connectors.test_facebook import add_channel as add_facebook_channel
+from tests.connectors.test_facebook import facebook
 from tests.connectors.test_mastodon import add_channel
 from tests.factories import make_channel, store_posts
 from townsquare.channels.models import ChannelStatus
@@ -17,7 +22,7 @@ from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable
 from townsquare.inbox.services import conversation_reply, reply_approve
 from townsquare.posts.models import Post
 
-__all__ = ["fake_network", "vault_key"]  # the connector tests' local Mastodon, reused here
+__all__ = ["bluesky", "facebook", "fake_network", "vault_key"]  # the connector tests' local networks, reused here
 STATUSES = "/api/v1/statuses"
 
 
@@ -137,6 +142,69 @@ def test_a_private_message_is_answered_privately_in_its_own_conversation(organis
     assert ours.extra["direct_to"] == "resident@social.example"
     conversation.refresh_from_db()
     assert conversation.first_response_at == ours.created_at and Conversation.objects.count() == 1
+
+
+def test_a_facebook_message_is_answered_privately_in_its_own_conversation(organisation, facebook, people, capsys):
+    channel = add_facebook_channel(FACEBOOK_TOKEN, "--option", "messages=on")
+    facebook.message("24001", 1, "Hello, my bin was not collected")
+    latest = facebook.message("24001", 2, "It is 4 Mill Lane")
+    facebook.message("24002", 3, "Someone else entirely")
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation, participant__handle="24001")
+    assert conversation.kind == Conversation.DIRECT and conversation.channel == channel
+    conversation_reply(conversation=conversation, actor=people["editor"], text="On its way today", seen_event_id=0)
+    assert facebook.sent == [
+        {"recipient": {"id": "24001"}, "messaging_type": "RESPONSE", "message": {"text": "On its way today"}}
+    ]
+    assert not facebook.replies and not facebook.feed_posts  # nothing public
+    ours = Post.objects.get(network="facebook", text="On its way today")
+    assert ours.extra["direct_to"] == "24001" and ours.external_id == facebook.conversations["t_24001"][-1]["id"]
+    assert facebook.network.requests[-2][1].endswith(f"/{latest}")  # the person was found from their latest message
+    conversation.refresh_from_db()
+    assert conversation.first_response_at == ours.created_at
+    assert Conversation.objects.filter(organisation=organisation).count() == 2
+    # The answer comes back on the next run as the Page's message: still one conversation, stored once.
+    call_command("sync", "--org", "northfield")
+    assert Post.objects.filter(network="facebook", text="On its way today").count() == 1
+    assert Conversation.objects.filter(organisation=organisation).count() == 2
+
+
+def test_a_facebook_message_past_the_24_hour_window_fails_in_plain_words_and_the_channel_stays(
+    organisation, facebook, people
+):
+    channel = add_facebook_channel(FACEBOOK_TOKEN, "--option", "messages=on")
+    facebook.message("24001", 1, "Hello")
+    facebook.window_closed.add("24001")
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation)
+    with pytest.raises(ReplyFailed, match="more than 24 hours since their last message") as failed:
+        conversation_reply(conversation=conversation, actor=people["editor"], text="Sorry, late", seen_event_id=0)
+    assert failed.value.permanent and OutgoingReply.objects.get().state == OutgoingReply.State.FAILED
+    channel.refresh_from_db()
+    assert channel.status != ChannelStatus.DISABLED
+
+
+def test_a_bluesky_chat_message_is_answered_in_its_own_conversation(organisation, bluesky, people):
+    channel = add_bluesky_channel(bluesky, None, "--option", "messages=on")
+    bluesky.message("resident.bsky.social", 1, "Hello")
+    bluesky.message("resident.bsky.social", 2, "My bin is missing")
+    bluesky.message("other.bsky.social", 3, "Unrelated")
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation, participant__handle="resident.bsky.social")
+    assert conversation.kind == Conversation.DIRECT and conversation.channel == channel
+    conversation_reply(conversation=conversation, actor=people["editor"], text="A new one is coming", seen_event_id=0)
+    [convo] = [key for key, convo in bluesky.convos.items() if convo["members"][1]["handle"] == "resident.bsky.social"]
+    assert bluesky.sent == [
+        {"convoId": convo, "message": {"$type": "chat.bsky.convo.defs#messageInput", "text": "A new one is coming"}}
+    ]
+    assert not bluesky.created  # no public post
+    ours = Post.objects.get(network="bluesky", text="A new one is coming")
+    assert ours.external_id.startswith(f"chat/{convo}/") and ours.extra["direct_to"] == "resident.bsky.social"
+    conversation.refresh_from_db()
+    assert conversation.first_response_at == ours.created_at
+    call_command("sync", "--org", "northfield")
+    assert Post.objects.filter(network="bluesky", text="A new one is coming").count() == 1
+    assert Conversation.objects.filter(organisation=organisation).count() == 2
 
 
 def test_a_private_message_on_a_network_without_private_replies_is_refused(organisation, people, client_for):

@@ -9,7 +9,7 @@ from townsquare.channels.models import Channel
 from townsquare.channels.services import channel_credentials, channel_record_error
 from townsquare.ingest.pipeline import ingest_records
 from townsquare.networks.abilities import channel_can
-from townsquare.networks.base import ConnectorError, PostGone, PublishResult
+from townsquare.networks.base import ConnectorError, PostGone, PublishResult, ReplyRefused
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.posts.models import Identity, Post
 from townsquare.posts.normalise import AuthorRecord, PostRecord
@@ -27,9 +27,10 @@ class ReplyFailed(Exception):
         self.permanent = permanent
 
 
-# Networks whose connector answers a private message privately (Mastodon replies `direct` to a direct status).
+# Networks whose connector answers a private message privately (Mastodon replies `direct` to a direct status;
+# Facebook sends a Messenger message to the person; Bluesky sends a chat message into the conversation).
 # Elsewhere a reply to a private message could only go out as a public post, so it is refused.
-PRIVATE_REPLY_NETWORKS = frozenset({"mastodon"})
+PRIVATE_REPLY_NETWORKS = frozenset({"mastodon", "facebook", "bluesky"})
 
 
 def reply_unavailable_reason(channel: Channel, *, private: bool = False) -> str:
@@ -61,8 +62,9 @@ def reply_publish(*, channel: Channel, text: str, in_reply_to: str, idempotency_
             in_reply_to=in_reply_to or None,
         )
     except ConnectorError as failure:
-        # Revoked access disables the channel and shows on its page; a deleted parent post is not the channel's fault.
-        if failure.permanent and not isinstance(failure, PostGone):
+        # Revoked access disables the channel and shows on its page; a deleted parent post or a closed messaging
+        # window is not the channel's fault.
+        if failure.permanent and not isinstance(failure, (PostGone, ReplyRefused)):
             channel_record_error(channel=channel, message=failure.message, permanent=True)
         raise ReplyFailed(failure.message, permanent=failure.permanent) from failure
     return _stored(channel=channel, result=result, text=text, in_reply_to=in_reply_to, direct_to=direct_to)

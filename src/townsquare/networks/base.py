@@ -38,6 +38,14 @@ class PostGone(ConnectorError):
     """The post acted on (e.g. replied to) was deleted; the channel itself is fine."""
 
 
+class ReplyRefused(ConnectorError):
+    """The network will not take this one reply until something changes on the person's side (e.g. their
+    private messaging window closed); trying again cannot help, but the channel itself is fine."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 @dataclass
 class FetchResult:
     records: list[PostRecord]

@@ -4,6 +4,12 @@ listNotifications pages from the newest backwards, so the cursor is `{"newest": 
 notification stored, "walk": the API's cursor while a walk back to it is under way, "top": that walk's
 newest}`. `newest` only moves once the walk has reached it, so a run cut short continues the walk and
 never leaves a gap. Posts are read with getPosts for counts and full-size image URLs.
+
+With the channel option `messages=on` (the app password made with "Allow access to your direct messages") a
+run that has caught up with notifications also reads chat (chat.bsky.convo, through the atproto-proxy header
+to did:web:api.bsky.chat): conversations most recently active first, each one's messages newer than the
+cursor's `"chat"` (the highest `rev` stored; revs are time-ordered ids) as direct messages, and a reply to a
+chat message goes into its conversation with sendMessage.
 """
 
 from __future__ import annotations
@@ -37,10 +43,17 @@ from townsquare.networks.base import (
     MediaItem,
     PostGone,
     PublishResult,
+    ReplyRefused,
     error_for_status,
     walk_back,
 )
-from townsquare.networks.bluesky.mapping import outgoing_facets, post_to_record
+from townsquare.networks.bluesky.mapping import (
+    MESSAGE_VIEW,
+    chat_id,
+    message_to_record,
+    outgoing_facets,
+    post_to_record,
+)
 from townsquare.networks.searchterms import SearchTerm
 from townsquare.posts.normalise import PostRecord, parse_datetime
 
@@ -53,6 +66,10 @@ REASONS = {"mention", "reply", "quote"}
 SEARCH_PAGE_SIZE = 100
 # app.bsky.embed.images allows four images on a post.
 MAX_IMAGES = 4
+# listConvos and getMessages take at most 100 a page; a run reads at most this many pages of each.
+CHAT_PAGE_SIZE = 50
+MAX_CHAT_PAGES = 10
+CHAT_PREFIX = "chat/"
 
 T = TypeVar("T")
 
@@ -94,9 +111,15 @@ class BlueskyConnector(Connector):
         top = cursor.get("top") or max((item["indexedAt"] for item in items), key=_time, default=newest)
         # A new channel takes the newest page only; an old one walks back until it meets what it has.
         done = not newest or bool(seen) or not page.cursor or not items
+        chat = {"chat": cursor["chat"]} if cursor.get("chat") else {}
         if not done:
-            return FetchResult(records=records, cursor={"newest": newest, "walk": page.cursor, "top": top}, more=True)
-        return FetchResult(records=records, cursor={"newest": top} if top else {})
+            walking = {"newest": newest, "walk": page.cursor, "top": top, **chat}
+            return FetchResult(records=records, cursor=walking, more=True)
+        if _messages_on(channel):
+            messages, rev = session.messages(since=chat.get("chat"))
+            records += messages
+            chat = {"chat": rev} if rev else {}
+        return FetchResult(records=records, cursor={**({"newest": top} if top else {}), **chat})
 
     def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
         """searchPosts, latest first, walked back to the newest post stored for this term (by indexedAt)."""
@@ -123,6 +146,10 @@ class BlueskyConnector(Connector):
             raise ConnectorError(f"Bluesky takes at most {MAX_IMAGES} images on a post", permanent=True)
         # Bluesky has no idempotency key: a publish retried after a lost answer can post twice.
         session = self._session(channel, credentials)
+        if in_reply_to and in_reply_to.startswith(CHAT_PREFIX):
+            if media:
+                raise ReplyRefused("Townsquare cannot attach images to a Bluesky chat message yet")
+            return session.send_message(in_reply_to.split("/")[1], text)
         reply_to = session.reply_ref(in_reply_to) if in_reply_to else None
         facets = [get_or_create(facet, models.AppBskyRichtextFacet.Main) for facet in outgoing_facets(text)]
         embed = session.images(media) if media else None
@@ -183,16 +210,64 @@ class _Session:
             self.client.login(self.handle, self.password, fetch_bsky_profile=False)
         self.logged_in = True
 
-    def call(self, action: Callable[[Client], T], *, gone: str = "") -> T:
+    def call(self, action: Callable[[Client], T], *, gone: str = "", chat: bool = False) -> T:
+        """`action` with the logged-in client; `chat`: through the proxy to Bluesky's chat service."""
         if not self.logged_in:
             self._login()
         try:
-            with _errors(self.what, gone=gone):
-                return action(self.client)
+            with _errors(self.what, gone=gone, chat=chat):
+                return action(self.client.with_bsky_chat_proxy() if chat else self.client)
         except _Expired:
             self._login()
-            with _errors(self.what, gone=gone):
-                return action(self.client)
+            with _errors(self.what, gone=gone, chat=chat):
+                return action(self.client.with_bsky_chat_proxy() if chat else self.client)
+
+    def messages(self, *, since: str | None) -> tuple[list[PostRecord], str | None]:
+        """Chat messages with a rev after `since` and the highest rev seen. Conversations come most recently
+        active first, so reading stops at the first one with nothing newer (a first run: the newest page)."""
+        found, top, cursor = [], since, None
+        for _ in range(MAX_CHAT_PAGES):
+            params = models.ChatBskyConvoListConvos.Params(limit=CHAT_PAGE_SIZE, cursor=cursor)
+            page = self.call(lambda client, params=params: client.chat.bsky.convo.list_convos(params), chat=True)
+            convos = [get_model_as_dict(convo) for convo in page.convos]
+            fresh = [convo for convo in convos if since is None or convo["rev"] > since]
+            for convo in fresh:
+                messages, rev = self._convo_messages(convo, since)
+                found += messages
+                top = max(filter(None, [top, convo["rev"], rev]))
+            if since is None or len(fresh) < len(convos) or not page.cursor:
+                break
+            cursor = page.cursor
+        return found, top
+
+    def _convo_messages(self, convo: dict[str, Any], since: str | None) -> tuple[list[PostRecord], str | None]:
+        """One conversation's messages newer than `since` (newest first; deleted ones are left out)."""
+        found, top, cursor = [], None, None
+        for _ in range(MAX_CHAT_PAGES):
+            params = models.ChatBskyConvoGetMessages.Params(convo_id=convo["id"], limit=CHAT_PAGE_SIZE, cursor=cursor)
+            page = self.call(lambda client, params=params: client.chat.bsky.convo.get_messages(params), chat=True)
+            items = [get_model_as_dict(message) for message in page.messages]
+            fresh = [item for item in items if since is None or item["rev"] > since]
+            top = max([top or "", *(item["rev"] for item in fresh)]) or None
+            found += [
+                message_to_record(item, convo=convo, own_did=self.did, own_handle=self.handle)
+                for item in fresh
+                if item.get("$type") == MESSAGE_VIEW
+            ]
+            if since is None or len(fresh) < len(items) or not page.cursor:
+                break
+            cursor = page.cursor
+        return found, top
+
+    def send_message(self, convo_id: str, text: str) -> PublishResult:
+        """A chat message into the conversation (a reply to one of its messages)."""
+        data = models.ChatBskyConvoSendMessage.Data(
+            convo_id=convo_id, message=models.ChatBskyConvoDefs.MessageInput(text=text)
+        )
+        sent = self.call(
+            lambda client: client.chat.bsky.convo.send_message(data), gone="the chat conversation", chat=True
+        )
+        return PublishResult(external_id=chat_id(convo_id, sent.id))
 
     def posts(self, uris: list[str], *, reasons: dict[str, str]) -> list[PostRecord]:
         if not uris:
@@ -238,6 +313,10 @@ class _Expired(Exception):
     """The access token ran out mid-session (HTTP 400 ExpiredToken); logging in again fixes it."""
 
 
+def _messages_on(channel) -> bool:
+    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -263,7 +342,7 @@ def _xrpc_error(error: RequestErrorBase) -> str:
 
 
 @contextmanager
-def _errors(what: str, *, login: bool = False, gone: str = "") -> Iterator[None]:
+def _errors(what: str, *, login: bool = False, gone: str = "", chat: bool = False) -> Iterator[None]:
     """Turn atproto's exceptions into ConnectorError in plain words."""
     try:
         yield
@@ -274,6 +353,8 @@ def _errors(what: str, *, login: bool = False, gone: str = "") -> Iterator[None]
         hint = f"; trying again in {wait:.0f} seconds" if wait is not None else ""
         raise ConnectorError(f"{what} is limiting requests (HTTP 429){hint}", retry_after=wait) from error
     except UnauthorizedError as error:
+        if chat:
+            raise _no_chat_access(what, error.response.status_code) from error
         if login:
             raise ConnectorError(
                 f"{what} refused the handle and app password (HTTP {error.response.status_code}): "
@@ -285,6 +366,9 @@ def _errors(what: str, *, login: bool = False, gone: str = "") -> Iterator[None]
         code = _xrpc_error(error)
         if code == "ExpiredToken" and not login:
             raise _Expired from error
+        if chat and code == "InvalidToken":
+            # An app password made without direct-message access: the server refuses its token for chat.
+            raise _no_chat_access(what, 400) from error
         if gone and code in {"NotFound", "InvalidRequest"}:
             raise PostGone(f"{gone} no longer exists on {what} (it was deleted)") from error
         permanent = login and code in {"AccountTakedown", "AuthFactorTokenRequired"}
@@ -303,3 +387,12 @@ def _errors(what: str, *, login: bool = False, gone: str = "") -> Iterator[None]
         raise ConnectorError(f"{what} sent an answer that is not valid JSON; will try again later") from error
     except AtProtocolError as error:
         raise ConnectorError(f"{what}: {error}") from error
+
+
+def _no_chat_access(what: str, status: int) -> ConnectorError:
+    return ConnectorError(
+        f"{what} refused access to direct messages (HTTP {status}): the app password was made without "
+        '"Allow access to your direct messages"; make a new app password with it ticked and add the channel '
+        "again, or remove the option messages=on",
+        permanent=True,
+    )

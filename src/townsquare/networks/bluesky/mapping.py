@@ -162,3 +162,44 @@ def commit_to_record(*, did: str, rkey: str, cid: str, record: dict[str, Any], i
         "indexedAt": indexed_at,
     }
     return post_to_record(view, reason="firehose")
+
+
+MESSAGE_VIEW = "chat.bsky.convo.defs#messageView"
+
+
+def chat_id(convo_id: str, message_id: str) -> str:
+    """A chat message's stored id: its conversation and its id there, so an answer knows where to go."""
+    return f"chat/{convo_id}/{message_id}"
+
+
+def message_to_record(message: dict[str, Any], *, convo: dict[str, Any], own_did: str, own_handle: str) -> PostRecord:
+    """A chat message (chat.bsky.convo.defs#messageView) as a direct message (docs/inbox.md): the person's carry
+    `direct_to` = the channel's handle, the channel's own carry the person's handle."""
+    members = {member["did"]: member for member in convo.get("members") or []}
+    others = [member for did, member in members.items() if did != own_did]
+    sender = members.get(message["sender"]["did"]) or {"did": message["sender"]["did"], "handle": ""}
+    if sender["did"] == own_did:
+        if not others:
+            raise ValueError(f"chat conversation {convo.get('id')} has no other member")
+        author = AuthorRecord(external_id=own_did, handle=own_handle, display_name=sender.get("displayName") or "")
+        direct_to = others[0]["handle"]
+    else:
+        if not sender["handle"]:
+            raise ValueError(f"chat message {message.get('id')} is from someone not in its conversation")
+        author = AuthorRecord(
+            external_id=sender["did"],
+            handle=sender["handle"],
+            display_name=sender.get("displayName") or "",
+            profile_url=f"https://bsky.app/profile/{sender['handle']}",
+        )
+        direct_to = own_handle
+    text = message.get("text") or ""
+    return PostRecord(
+        network="bluesky",
+        external_id=chat_id(convo["id"], message["id"]),
+        author=author,
+        created_at=parse_datetime(message["sentAt"]),
+        text=text,
+        links=LINK.findall(text),
+        extra={"kind": "message", "direct_to": direct_to.lower()},
+    )

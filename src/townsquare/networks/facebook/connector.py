@@ -5,11 +5,18 @@ Graph has no feed of "what is new for this Page" to poll (that is what its webho
 the Page's posts of the last FEED_DAYS days with their newest comments, follows a post's comment pages while
 they are all new, and reads /tagged back to the newest item stored. The cursor is `{"newest": created_time of
 the newest item stored}`; items of that same second come again and de-duplication absorbs them.
+
+With the channel option `messages=on` (the Page token needs the pages_messaging permission) a run also reads
+the Page's Messenger conversations updated since the cursor, their messages stored as direct messages, and a
+reply to a message (its id starts "m_") is sent privately through the Send API. A Page may answer only within
+24 hours of the person's last message; later, Facebook refuses and the reply says so.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,9 +28,17 @@ from townsquare.networks.base import (
     MediaItem,
     PostGone,
     PublishResult,
+    ReplyRefused,
 )
 from townsquare.networks.facebook.graph import Graph
-from townsquare.networks.facebook.mapping import POST_FIELDS, TAGGED_FIELDS, comment_to_record, post_to_record
+from townsquare.networks.facebook.mapping import (
+    CONVERSATION_FIELDS,
+    POST_FIELDS,
+    TAGGED_FIELDS,
+    comment_to_record,
+    message_to_record,
+    post_to_record,
+)
 from townsquare.posts.normalise import PostRecord, parse_datetime
 
 # Comments arrive mostly in a post's first days; older posts are not read for new comments.
@@ -31,6 +46,8 @@ FEED_DAYS = 14
 PAGE_SIZE = 25
 MAX_PAGES = 10
 WHAT = "the Facebook Graph API"
+# Messenger message ids ("m_..."); post and comment ids are numbers joined by "_".
+MESSAGE_PREFIX = "m_"
 
 
 class FacebookConnector(Connector):
@@ -64,8 +81,13 @@ class FacebookConnector(Connector):
                 if newest is not None and _time(post["created_time"]) < newest:
                     break
                 records.append(post_to_record(post, kind="tagged"))
+            if _messages_on(channel):
+                records.extend(self._messages(graph, page_id, channel.handle, newest))
         except (KeyError, TypeError, ValueError) as error:
             raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
+        # One identity for the Page: its comments and posts name it by id, its messages by the channel's handle
+        # (which routing needs to tell our messages from the person's); the last one stored would win.
+        records = [_as_channel(record, page_id, channel.handle) for record in records]
         top = max((record.created_at for record in records), default=newest)
         return FetchResult(records=records, cursor={"newest": top.isoformat()} if top else dict(cursor))
 
@@ -80,15 +102,19 @@ class FacebookConnector(Connector):
 
     def _comments(self, graph: Graph, post: dict[str, Any], newest: datetime | None) -> list[PostRecord]:
         """The post's comments newer than `newest`; further pages only while a whole page is new."""
-        found, page = [], post.get("comments") or {}
-        for _ in range(MAX_PAGES):
-            comments = page.get("data") or []
-            fresh = [item for item in comments if newest is None or _time(item["created_time"]) >= newest]
-            found += [comment_to_record(item, post_id=post["id"]) for item in fresh]
-            following = (page.get("paging") or {}).get("next")
-            if newest is None or len(fresh) < len(comments) or not following:
+        return [comment_to_record(item, post_id=post["id"]) for item in _newer(graph, post.get("comments"), newest)]
+
+    def _messages(self, graph: Graph, page_id: str, handle: str, newest: datetime | None) -> list[PostRecord]:
+        """Messages of the Page's conversations newer than `newest`; conversations come most recently updated
+        first, so reading stops at the first one not updated since."""
+        params = {"platform": "messenger", "fields": CONVERSATION_FIELDS, "limit": PAGE_SIZE}
+        found = []
+        answer = graph.get(f"{page_id}/conversations", params)
+        for conversation in graph.items(answer, pages=1 if newest is None else MAX_PAGES):
+            if newest is not None and _time(conversation["updated_time"]) < newest:
                 break
-            page = graph.get(following)
+            for message in _newer(graph, conversation.get("messages"), newest):
+                found.append(message_to_record(message, page_id=page_id, page_handle=handle))
         return found
 
     def publish(
@@ -103,6 +129,8 @@ class FacebookConnector(Connector):
     ) -> PublishResult:
         graph, page_id = self._graph(channel, credentials)
         # Graph has no idempotency key: a publish retried after a lost answer can post twice.
+        if in_reply_to and in_reply_to.startswith(MESSAGE_PREFIX):
+            return self._message(graph, page_id, text, in_reply_to, media)
         if in_reply_to:
             if len(media) > 1:
                 raise ConnectorError("a Facebook comment takes at most one image", permanent=True)
@@ -116,6 +144,33 @@ class FacebookConnector(Connector):
             data[f"attached_media[{number}]"] = f'{{"media_fbid": "{self._upload(graph, page_id, item)}"}}'
         made = graph.create(f"{page_id}/feed", data)
         return PublishResult(external_id=made, url=f"https://www.facebook.com/{made}")
+
+    def _message(
+        self, graph: Graph, page_id: str, text: str, in_reply_to: str, media: Sequence[MediaItem]
+    ) -> PublishResult:
+        """A private answer through the Send API to the person in the message answered (their PSID)."""
+        if media:
+            raise ReplyRefused("Townsquare cannot attach images to a Facebook private message yet")
+        message = graph.get(in_reply_to, {"fields": "from,to"}, gone="the message being answered")
+        people = [
+            str(who["id"])
+            for who in [message.get("from") or {}, *((message.get("to") or {}).get("data") or [])]
+            if who.get("id") and str(who["id"]) != page_id
+        ]
+        if not people:
+            raise ConnectorError(f"{WHAT} sent a message without the person in it; will try again later")
+        data = {
+            "recipient": json.dumps({"id": people[0]}),
+            "messaging_type": "RESPONSE",
+            "message": json.dumps({"text": text}),
+        }
+        sent = graph.post(f"{page_id}/messages", data).get("message_id")
+        if not sent:
+            raise ConnectorError(
+                f"{WHAT} answered without the new message id: it may have been sent; check before trying again",
+                permanent=True,
+            )
+        return PublishResult(external_id=str(sent), url="")
 
     def _upload(self, graph: Graph, page_id: str, item: MediaItem) -> str:
         """An unpublished photo with its alt text, to attach to the post or comment that follows."""
@@ -151,6 +206,30 @@ class FacebookConnector(Connector):
                     "shares": (post.get("shares") or {}).get("count", 0),
                 }
         return AccountMetrics(followers=page.get("followers_count", page.get("fan_count")), posts=posts)
+
+
+def _newer(graph: Graph, page: dict[str, Any] | None, newest: datetime | None) -> Iterator[dict[str, Any]]:
+    """The items of a nested list (newest first) newer than `newest`; further pages only while a whole page is
+    new (a first run reads only the first page)."""
+    page = page or {}
+    for _ in range(MAX_PAGES):
+        items = page.get("data") or []
+        fresh = [item for item in items if newest is None or _time(item["created_time"]) >= newest]
+        yield from fresh
+        following = (page.get("paging") or {}).get("next")
+        if newest is None or len(fresh) < len(items) or not following:
+            return
+        page = graph.get(following)
+
+
+def _as_channel(record: PostRecord, page_id: str, handle: str) -> PostRecord:
+    if record.author.external_id != page_id or record.author.handle == handle:
+        return record
+    return replace(record, author=replace(record.author, handle=handle))
+
+
+def _messages_on(channel) -> bool:
+    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
 
 
 def _time(value: str) -> datetime:

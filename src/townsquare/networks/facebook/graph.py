@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from townsquare.networks.base import ConnectorError, PostGone, error_for_status, retry_after_seconds
+from townsquare.networks.base import ConnectorError, PostGone, ReplyRefused, error_for_status, retry_after_seconds
 
 # Tests point this at the local stand-in.
 API_URL = "https://graph.facebook.com"
@@ -28,6 +28,10 @@ RATE_CODES = {4, 17, 32, 613, *range(80001, 80015)}
 TEMPORARY_CODES = {1, 2}
 # code 100 with this subcode: the object does not exist (deleted) or the token cannot see it.
 MISSING_SUBCODE = 33
+# Send API: code 10 with this subcode is a message outside the 24-hour window (not lost access, despite the
+# code); code 551 is a person who cannot be messaged (blocked the Page, or deactivated).
+OUTSIDE_WINDOW_SUBCODE = 2018278
+UNREACHABLE_CODE = 551
 
 
 class Graph:
@@ -94,6 +98,13 @@ def graph_error(
     """Graph's error object ({"message", "type", "code", "error_subcode", "fbtrace_id"}) in plain words."""
     code, subcode = error.get("code"), error.get("error_subcode")
     said = str(error.get("message") or "")
+    if subcode == OUTSIDE_WINDOW_SUBCODE:
+        return ReplyRefused(
+            "Facebook did not send the message: it is more than 24 hours since their last message, and a Page may "
+            "only answer within 24 hours of it; it goes out once they write again"
+        )
+    if code == UNREACHABLE_CODE:
+        return ReplyRefused(f"Facebook did not send the message: the person cannot be reached there ({said})")
     if code in AUTH_CODES or code in PERMISSION_CODES:
         return ConnectorError(
             f"{what} refused the stored access (code {code}: {said}): reconnect the account with a new token",

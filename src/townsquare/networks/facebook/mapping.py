@@ -14,6 +14,9 @@ TAGGED_FIELDS = (
     "id,message,created_time,updated_time,permalink_url,from{id,name},"
     "attachments{media_type,url,media{image{src}},description},shares"
 )
+MESSAGE_FIELDS = "id,message,from,to,created_time"
+# A conversation's newest messages come with it, newest first.
+CONVERSATION_FIELDS = f"id,updated_time,messages.limit(25){{{MESSAGE_FIELDS}}}"
 # Comments come with their post, newest first; `stream` includes replies to comments, with their parent.
 POST_FIELDS = f"{TAGGED_FIELDS},comments.filter(stream).order(reverse_chronological).limit(50){{{COMMENT_FIELDS}}}"
 MEDIA_TYPES = {
@@ -67,6 +70,34 @@ def _record(
         media=media,
         metrics=metrics,
         extra={"kind": kind},
+    )
+
+
+def message_to_record(message: dict[str, Any], *, page_id: str, page_handle: str) -> PostRecord:
+    """A Messenger message between the Page and a person, as a direct message (docs/inbox.md): the person's
+    carry `direct_to` = the Page's handle; the Page's own are written by the channel's handle and carry the
+    person's id (their page-scoped id, PSID, which the Send API answers to)."""
+    sender = message.get("from") or {}
+    if str(sender.get("id")) == page_id:
+        recipients = (message.get("to") or {}).get("data") or []
+        people = [str(who["id"]) for who in recipients if str(who.get("id")) != page_id]
+        if not people:
+            raise ValueError(f"the Page's message {message.get('id')} names no recipient")
+        direct_to = people[0]
+        author = AuthorRecord(external_id=page_id, handle=page_handle, display_name=sender.get("name") or "")
+    else:
+        direct_to, author = page_handle, _author(sender)
+    text = message.get("message") or ""
+    return PostRecord(
+        network="facebook",
+        external_id=message["id"],
+        author=author,
+        created_at=parse_datetime(message["created_time"]),
+        text=text,
+        url="",
+        hashtags=[tag.lower() for tag in HASHTAG.findall(text)],
+        links=LINK.findall(text),
+        extra={"kind": "message", "direct_to": direct_to},
     )
 
 
