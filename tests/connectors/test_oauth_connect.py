@@ -307,3 +307,29 @@ def test_an_answer_for_another_channel_is_refused(organisation, client_for, netw
     first.refresh_from_db()
     second.refresh_from_db()
     assert not first.has_credentials and not second.has_credentials
+
+
+def test_the_reddit_connector_reads_with_the_stored_refresh_token(organisation, fake_network, monkeypatch):
+    """What signing in stores is enough for the connector: PRAW trades the refresh token, no password."""
+    from townsquare.networks.reddit import connector as reddit_connector
+
+    monkeypatch.setattr(reddit_connector, "OAUTH_URL", fake_network.url)
+    monkeypatch.setattr(reddit_connector, "REDDIT_URL", fake_network.url)
+    traded: list[dict] = []
+
+    def token(query, body, headers):
+        traded.append({key: values[-1] for key, values in parse_qs(body.decode()).items()})
+        return 200, {"access_token": "fresh-token", "token_type": "bearer", "expires_in": 3600, "scope": "*"}
+
+    def empty(query, body, headers):
+        assert headers.get("Authorization") == "bearer fresh-token"
+        return 200, {"kind": "Listing", "data": {"after": None, "before": None, "dist": 0, "children": []}}
+
+    fake_network.routes[("POST", "/api/v1/access_token")] = token
+    fake_network.routes[("GET", "/message/mentions")] = empty
+    fake_network.routes[("GET", "/message/comments/")] = empty
+    channel = make_channel(organisation, handle="northfield_council", network="reddit")
+    credentials = next(case.credentials for case in CASES if case.network == "reddit")
+    result = reddit_connector.RedditConnector().fetch(channel=channel, credentials=credentials, cursor={})
+    assert result.records == []
+    assert traded == [{"grant_type": "refresh_token", "refresh_token": "refresh-1"}]
