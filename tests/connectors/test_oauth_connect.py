@@ -333,3 +333,29 @@ def test_the_reddit_connector_reads_with_the_stored_refresh_token(organisation, 
     result = reddit_connector.RedditConnector().fetch(channel=channel, credentials=credentials, cursor={})
     assert result.records == []
     assert traded == [{"grant_type": "refresh_token", "refresh_token": "refresh-1"}]
+
+
+def test_the_youtube_connector_reads_with_the_stored_refresh_token(organisation, networks, monkeypatch):
+    """With no API key, the connector reads with the owner's grant: the refresh token is traded at the token
+    endpoint of the provider table, and the comments are asked for with the access token that came back."""
+    from townsquare.networks.youtube import connector as youtube_connector
+
+    monkeypatch.setattr(youtube_connector, "API_ENDPOINT", networks.url + "/")
+    traded: list[dict] = []
+
+    def token(query, body, headers):
+        traded.append({key: values[-1] for key, values in parse_qs(body.decode()).items()})
+        return 200, {"access_token": "fresh-token", "token_type": "Bearer", "expires_in": 3599}
+
+    def threads(query, body, headers):
+        assert headers.get("authorization") == "Bearer fresh-token" and "key" not in query
+        return 200, {"kind": "youtube#commentThreadListResponse", "items": [], "pageInfo": {"totalResults": 0}}
+
+    networks.routes[("POST", "/youtube/token")] = token
+    networks.routes[("GET", "/youtube/v3/commentThreads")] = threads
+    case = next(case for case in CASES if case.network == "youtube")
+    channel = case_channel(organisation, case)
+    result = youtube_connector.YouTubeConnector().fetch(channel=channel, credentials=case.credentials, cursor={})
+    assert result.records == []
+    assert traded and traded[0]["grant_type"] == "refresh_token" and traded[0]["refresh_token"] == "refresh-1"
+    assert traded[0]["client_id"] == "cid-google"
