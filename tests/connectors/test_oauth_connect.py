@@ -149,8 +149,9 @@ def serve(networks, case: Case, *, identity: Any = None, token: dict | None = No
 
 
 def urls(organisation, channel) -> tuple[str, str]:
+    """Where "Connect" posts, and the one callback registered with the apps (it forwards to the channel)."""
     kwargs = {"org_slug": organisation.slug, "channel_id": channel.id}
-    return reverse("channel_connect", kwargs=kwargs), reverse("channel_connected", kwargs=kwargs)
+    return reverse("channel_connect", kwargs=kwargs), reverse("oauth_callback")
 
 
 def start(client, organisation, channel, networks) -> dict[str, str]:
@@ -285,7 +286,8 @@ def test_only_channel_managers_start_or_finish(organisation, client_for, network
     case = CASES[0]
     serve(networks, case)
     channel = case_channel(organisation, case)
-    connect, connected = urls(organisation, channel)
+    connect, _ = urls(organisation, channel)
+    connected = reverse("channel_connected", kwargs={"org_slug": organisation.slug, "channel_id": channel.id})
     editor = client_for("editor")
     assert editor.post(connect).status_code == 403
     assert editor.get(connected, {"code": GOOD_CODE, "state": "x"}).status_code == 403
@@ -301,7 +303,8 @@ def test_an_answer_for_another_channel_is_refused(organisation, client_for, netw
     second = make_channel(organisation, handle="northfield_news", network="twitter")
     client = client_for("admin")
     query = start(client, organisation, first, networks)
-    _, connected_second = urls(organisation, second)
+    # As if a forged page sent the admin straight to the second channel's own address with the first's state.
+    connected_second = reverse("channel_connected", kwargs={"org_slug": organisation.slug, "channel_id": second.id})
     response = client.get(connected_second, {"code": GOOD_CODE, "state": query["state"]}, follow=True)
     assert "does not belong to a connection started here" in response.content.decode()
     first.refresh_from_db()

@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -96,17 +97,37 @@ def _start_with_app(request, channel):
         return _back(request, channel.id)
     state = secrets.token_urlsafe(32)
     verifier, challenge = oauth2.pkce_pair() if provider.pkce else (None, None)
-    redirect_uri = _redirect_uri(request, channel)
+    # One fixed callback for every channel: the networks only send the admin back to addresses registered with
+    # the app, so a per-channel address would have to be registered for each channel.
+    redirect_uri = request.build_absolute_uri(reverse("oauth_callback"))
     _remember(
         request,
         state,
-        {"channel_id": channel.id, "network": channel.network, "verifier": verifier, "redirect_uri": redirect_uri},
+        {
+            "channel_id": channel.id,
+            "org_slug": request.organisation.slug,
+            "network": channel.network,
+            "verifier": verifier,
+            "redirect_uri": redirect_uri,
+        },
     )
     return redirect(
         oauth2.authorisation_url(
             channel.network, app=app, redirect_uri=redirect_uri, state=state, code_challenge=challenge
         )
     )
+
+
+@login_required
+def oauth_callback(request):
+    """The address registered with each network's app: forwards the answer, untouched, to the channel it was
+    started for, whose view checks the organisation, the permission and the state."""
+    attempt = request.session.get(SESSION_KEY, {}).get(request.GET.get("state", ""))
+    if attempt is None or "org_slug" not in attempt:
+        messages.error(request, "This sign-in answer does not belong to a connection started here; start again.")
+        return redirect("home")
+    target = reverse("channel_connected", kwargs={"org_slug": attempt["org_slug"], "channel_id": attempt["channel_id"]})
+    return redirect(f"{target}?{request.GET.urlencode()}")
 
 
 @org_view(Permission.MANAGE_CHANNELS)
