@@ -113,6 +113,16 @@ def app_of(network: str) -> str:
     return oauth2.PROVIDERS[network].setting.lower()
 
 
+SIGNED_IN_AS = {
+    "twitter": "as @someoneelse",
+    "linkedin": "as an admin of the organisations 999",
+    "facebook": "as a manager of the Pages Elsewhere (111)",
+    "instagram": "(linked to none of them)",
+    "reddit": "as u/someone_else",
+    "youtube": "as the owner of UCsomeoneelse",
+}
+
+
 @pytest.fixture
 def networks(fake_network, settings, monkeypatch):
     """Every provider pointed at the stand-in (one folder per network), each app configured, and every call
@@ -242,6 +252,8 @@ def test_signing_in_as_another_account_stores_nothing(case, organisation, client
     response = client.get(connected, {"code": GOOD_CODE, "state": query["state"]}, follow=True)
     page = response.content.decode()
     assert "but this channel is" in page and "Nothing was stored" in page
+    # The message names who signed in, so the admin knows which account to leave.
+    assert SIGNED_IN_AS[case.network] in page
     channel.refresh_from_db()
     assert not channel.has_credentials and channel.options == case.options
 

@@ -267,7 +267,8 @@ def _identify_linkedin(provider: Provider, app: App, token: dict, channel) -> Co
     )
     organisations = [str(item.get("organization", "")).rsplit(":", 1)[-1] for item in acls.get("elements", [])]
     if wanted not in organisations:
-        raise _another(provider, "someone who is not an admin of it", f"the organisation {wanted}")
+        admin_of = ", ".join(organisations) or "none"
+        raise _another(provider, f"an admin of the organisations {admin_of}", f"the organisation {wanted}")
     return Connected(f"organisation {wanted}", _with_refresh(token), {})
 
 
@@ -284,24 +285,30 @@ def _pages(provider: Provider, token: dict) -> list[dict]:
     return [page for page in answer.get("data", []) if isinstance(page, dict)]
 
 
+def _names(pages: list[dict]) -> str:
+    return ", ".join(f"{page.get('name') or '?'} ({page.get('id')})" for page in pages) or "none"
+
+
 def _identify_facebook(provider: Provider, app: App, token: dict, channel) -> Connected:
     wanted = str((channel.options or {}).get("page_id") or "")
     if not wanted:
         raise ConnectorError("the channel has no Facebook Page id: add it again with --option page_id=...")
-    page = next((page for page in _pages(provider, token) if str(page.get("id")) == wanted), None)
+    pages = _pages(provider, token)
+    page = next((page for page in pages if str(page.get("id")) == wanted), None)
     if page is None or not page.get("access_token"):
-        raise _another(provider, "someone who does not manage it", f"the Page {wanted}")
+        raise _another(provider, f"a manager of the Pages {_names(pages)}", f"the Page {wanted}")
     return Connected(f"the Page {page.get('name') or wanted}", {"access_token": page["access_token"]}, {})
 
 
 def _identify_instagram(provider: Provider, app: App, token: dict, channel) -> Connected:
     wanted = str((channel.options or {}).get("ig_user_id") or "")
-    for page in _pages(provider, token):
+    pages = _pages(provider, token)
+    for page in pages:
         linked = str((page.get("instagram_business_account") or {}).get("id") or "")
         if linked and page.get("access_token") and (linked == wanted or not wanted):
             # Found through the linked Page, so a channel without an account id learns it here.
             return Connected(f"@{channel.handle}", {"access_token": page["access_token"]}, {"ig_user_id": linked})
-    raise _another(provider, "someone who does not manage its linked Page", f"@{channel.handle}")
+    raise _another(provider, f"a manager of the Pages {_names(pages)}", f"@{channel.handle} (linked to none of them)")
 
 
 def _identify_reddit(provider: Provider, app: App, token: dict, channel) -> Connected:
