@@ -134,6 +134,8 @@ org_patterns = [
 urlpatterns = [
     path("", home.home, name="home"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+    # Outside org_patterns: the one address registered with each network's app (it forwards to the channel).
+    path("connect/callback/", channel_connect.oauth_callback, name="oauth_callback"),
     # Outside org_patterns: calendar apps cannot sign in, so the token in the address is the check.
     path("o/<slug:org_slug>/calendar/<str:token>.ics", calendar.calendar_subscription, name="calendar_subscription"),
     path("o/<slug:org_slug>/", include(org_patterns)),

@@ -2,7 +2,8 @@
 
 The cursor is `{"newest": created_utc of the newest item stored}`. Inbox listings run newest first; a run
 reads back until it meets that time (items at the same second come again and de-duplication absorbs them).
-The account is a script app's user: client id and secret and the user's password, all in the vault.
+The account is either a script app's user (client id and secret and the user's password) or, when connected by
+signing in (networks/oauth2.py), the deployment's web app with the account's refresh token; all in the vault.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ FIRST_RUN = 25
 MAX_ITEMS = 1000
 WHAT = "Reddit"
 REQUIRED = ("client_id", "client_secret", "password")
+SIGNED_IN = ("client_id", "client_secret", "refresh_token")
 # Reddit's error types for a reply whose parent was deleted.
 GONE_ERRORS = {"DELETED_COMMENT", "DELETED_LINK"}
 
@@ -57,18 +59,24 @@ class RedditConnector(Connector):
     sync_interval = 600
 
     def _client(self, channel, credentials: dict[str, str]) -> praw.Reddit:
-        missing = [name for name in REQUIRED if not credentials.get(name)]
+        required = SIGNED_IN if credentials.get("refresh_token") else REQUIRED
+        missing = [name for name in required if not credentials.get(name)]
         if missing:
             raise ConnectorError(
                 f"the channel has no {', '.join(missing)}: add it again with --credential NAME=VALUE for "
                 "client_id, client_secret and password (a Reddit script app)",
                 permanent=True,
             )
+        # Signed in: PRAW trades the refresh token for access tokens; otherwise the script app's password grant.
+        account = (
+            {"refresh_token": credentials["refresh_token"]}
+            if credentials.get("refresh_token")
+            else {"username": channel.handle, "password": credentials["password"]}
+        )
         return praw.Reddit(
             client_id=credentials["client_id"],
             client_secret=credentials["client_secret"],
-            username=channel.handle,
-            password=credentials["password"],
+            **account,
             user_agent=f"townsquare:engagement:v1 (by /u/{channel.handle})",
             oauth_url=OAUTH_URL,
             reddit_url=REDDIT_URL,

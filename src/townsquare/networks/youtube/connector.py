@@ -2,8 +2,8 @@
 
 The cursor is `{"newest": publishedAt of the newest comment stored}`. commentThreads.list with
 allThreadsRelatedToChannelId and order=time runs newest first; a run reads pages back until it meets that time.
-Reading public comments needs only an API key (in the vault); replying would need the owner's OAuth consent,
-which Townsquare does not hold, so this network only fetches.
+Reading public comments needs only an API key (in the vault), or the owner's OAuth grant when the channel was
+connected by signing in (its refresh token); replying is not built yet, so this network only fetches.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import httplib2
+from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from townsquare.networks import oauth2
 from townsquare.networks.base import Connector, ConnectorError, FetchResult, error_for_status
 from townsquare.networks.youtube.mapping import thread_to_record
 from townsquare.posts.normalise import parse_datetime
@@ -38,18 +41,16 @@ class YouTubeConnector(Connector):
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         channel_id = (channel.options or {}).get("channel_id")
-        api_key = credentials.get("api_key")
-        if not channel_id or not api_key:
+        if not channel_id or not (credentials.get("api_key") or credentials.get("refresh_token")):
             raise ConnectorError(
                 "the channel has no channel id or API key: add it again with --option channel_id=UC... and "
-                "--credential api_key=...",
+                "--credential api_key=..., or connect it by signing in",
                 permanent=True,
             )
         service = build(
             "youtube",
             "v3",
-            developerKey=api_key,
-            http=httplib2.Http(timeout=TIMEOUT_SECONDS),
+            **_access(credentials),
             client_options={"api_endpoint": API_ENDPOINT},
             static_discovery=True,
             cache_discovery=False,
@@ -75,6 +76,22 @@ class YouTubeConnector(Connector):
                     break
         top = max((record.created_at for record in records), default=None)
         return FetchResult(records=records, cursor={"newest": top.isoformat()} if top else dict(cursor))
+
+
+def _access(credentials: dict[str, str]) -> dict[str, Any]:
+    """An API key where one is stored; otherwise the owner's OAuth grant from signing in (networks/oauth2.py),
+    whose refresh token google-auth trades for access tokens at Google's token endpoint."""
+    http = httplib2.Http(timeout=TIMEOUT_SECONDS)
+    if credentials.get("api_key"):
+        return {"developerKey": credentials["api_key"], "http": http}
+    grant = Credentials(
+        token=None,
+        refresh_token=credentials["refresh_token"],
+        client_id=credentials.get("client_id"),
+        client_secret=credentials.get("client_secret"),
+        token_uri=oauth2.PROVIDERS["youtube"].token_url,
+    )
+    return {"http": AuthorizedHttp(grant, http=http)}
 
 
 def _time(value: str) -> datetime:

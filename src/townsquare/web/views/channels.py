@@ -16,6 +16,7 @@ from townsquare.channels.services import (
 )
 from townsquare.networks.abilities import channel_abilities, channel_can
 from townsquare.networks.listen import LISTEN_OPTION, listening_enabled
+from townsquare.networks.oauth2 import sign_in_offer
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
 from townsquare.web.forms import ChannelEditForm, ChannelForm, CredentialsForm
@@ -74,6 +75,7 @@ def channel_detail(request, channel_id: int):
             "credentials_form": CredentialsForm(),
             "events": channel.events.select_related("actor")[:50],
             "can_manage": request.membership.can(Permission.MANAGE_CHANNELS),
+            "sign_in": sign_in_offer(channel.network),
         },
     )
 
