@@ -58,7 +58,14 @@ class Connected:
     options: dict[str, Any]
 
 
-FACEBOOK_SCOPES = ("pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement")
+# pages_messaging: the Page's Messenger conversations, read and answered when the channel has messages=on.
+FACEBOOK_SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    "pages_manage_engagement",
+    "pages_messaging",
+)
 
 # Module-level so that tests point the endpoints at the local stand-in.
 PROVIDERS: dict[str, Provider] = {
