@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import store_posts
+from townsquare.listening.matcher import TOKEN
+from townsquare.mentions import matching
 from townsquare.mentions.matching import matcher_forget_all
 from townsquare.mentions.models import ListeningQuery, Mention
 from townsquare.mentions.services import query_create, query_delete, query_set_paused, query_update
@@ -202,3 +204,25 @@ def test_mention_streams_poll_for_new_mentions_that_pass_the_filters(client_for,
     polled_all = client.get(f"{everything}?after={newest}").content.decode()
     assert "bins new" in polled_all and "parks new" in polled_all and "Found by" in polled_all
     assert "bins old" in client.get(f"{everything}?after=nonsense").content.decode()  # unreadable: from the start
+
+
+def test_a_new_matcher_anchors_queries_on_the_words_rare_in_the_organisations_own_posts(organisation, monkeypatch):
+    monkeypatch.setattr(matching, "STATISTICS_MINIMUM", 20)
+    # "council" is in every post this organisation hears; "bins" in one. Without statistics the longer,
+    # rarer-looking word "council" would be the anchor.
+    store_posts(organisation, *({"id": f"c{i}", "text": f"The council meeting number {i}"} for i in range(30)))
+    store_posts(organisation, {"id": "b", "text": "Bins not collected"})
+    matcher_forget_all()
+    query = query_create(organisation=organisation, name="Council bins", text="council bins")
+    store_posts(organisation, {"id": "new", "text": "council bins missed again"})
+    assert matching._cache[organisation.id].matcher.anchored_on(query.id) == {(TOKEN, "bins")}
+    assert found(query) == ["new"]
+
+
+def test_with_too_few_posts_to_count_a_new_matcher_uses_the_static_estimate(organisation):
+    store_posts(organisation, *({"id": f"c{i}", "text": f"The council meeting number {i}"} for i in range(30)))
+    matcher_forget_all()
+    query = query_create(organisation=organisation, name="Council bins", text="council bins")
+    store_posts(organisation, {"id": "new", "text": "council bins missed again"})
+    assert matching._cache[organisation.id].matcher.anchored_on(query.id) == {(TOKEN, "council")}
+    assert found(query) == ["new"]

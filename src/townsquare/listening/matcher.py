@@ -246,6 +246,10 @@ class Matcher:
     def query(self, query_id: Any) -> Node:
         return self._entries[query_id].node
 
+    def anchored_on(self, query_id: Any) -> frozenset[Key]:
+        """The (index, key) pairs the query is filed under: any post it matches carries one of them."""
+        return self._entries[query_id].keys
+
     def add(self, query_id: Any, query: str | Node) -> Node:
         """Store a query (text or AST) under `query_id`, replacing any query with that id. Raises
         QueryError for text that cannot be read, ValueError for an AST that requires nothing."""

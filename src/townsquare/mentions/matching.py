@@ -3,6 +3,10 @@
 The Matcher is never rebuilt per batch: changes made here (services.py) are applied to it one query at a
 time, and changes made by other processes are noticed by a cheap signature (count and latest updated_at of
 the organisation's queries) and then applied by diffing (id, updated_at) pairs, again one query at a time.
+
+A new matcher takes its word statistics from the organisation's latest stored posts, so each query is
+anchored on the word that is rare in what this organisation actually hears (fewer candidates to check);
+with too few posts to count, the static estimate is better than noise.
 """
 
 from __future__ import annotations
@@ -16,16 +20,19 @@ from typing import Any
 from django.db.models import Count, Max
 
 from townsquare.listening import Matcher, prepare_post
+from townsquare.listening.matcher import document_frequency
 from townsquare.mentions.models import ListeningQuery, Mention
 from townsquare.orgs.models import Organisation
 from townsquare.posts.models import Post
 
 Signature = tuple[int, datetime | None]
+STATISTICS_POSTS = 5_000  # the latest posts whose words a new matcher counts
+STATISTICS_MINIMUM = 500  # below this, word counts say less than the static estimate
 
 
 @dataclass
 class _OrgMatcher:
-    matcher: Matcher = field(default_factory=Matcher)
+    matcher: Matcher
     known: dict[int, datetime] = field(default_factory=dict)  # active query id -> updated_at it was added at
     signature: Signature | None = None
 
@@ -52,7 +59,9 @@ def _signature(organisation_id: int) -> Signature:
 
 def _current(organisation_id: int) -> _OrgMatcher:
     """The organisation's matcher, brought up to date with the database (caller holds _lock)."""
-    entry = _cache.setdefault(organisation_id, _OrgMatcher())
+    entry = _cache.get(organisation_id)
+    if entry is None:
+        entry = _cache[organisation_id] = _OrgMatcher(_new_matcher(organisation_id))
     signature = _signature(organisation_id)
     if signature == entry.signature:
         return entry
@@ -66,6 +75,14 @@ def _current(organisation_id: int) -> _OrgMatcher:
         entry.apply(query)
     entry.signature = signature
     return entry
+
+
+def _new_matcher(organisation_id: int) -> Matcher:
+    rows = Post.objects.filter(organisation_id=organisation_id).order_by("-id").values_list("title", "text")
+    texts = [f"{title}\n{text}" if title else text for title, text in rows[:STATISTICS_POSTS]]
+    if len(texts) < STATISTICS_MINIMUM:
+        return Matcher()
+    return Matcher(document_frequency(texts), len(texts))
 
 
 def matcher_apply(query: ListeningQuery) -> None:
