@@ -169,3 +169,30 @@ def test_posts_to_share_is_a_section_of_its_own_in_the_navigation(client_for, or
     page = client_for("contributor").get(url("shares", organisation)).content.decode()
     assert f'<a href="{url("shares", organisation)}" aria-current="page">Posts to share</a>' in page
     assert f'<a href="{url("calendar", organisation)}">Calendar</a>' in page
+
+
+def test_a_withdrawn_offer_leaves_the_staff_list_keeps_its_shares_and_can_be_offered_again(
+    client_for, organisation, offer, post, people
+):
+    share_record(offer=offer, actor=people["viewer"], network="mastodon")
+    response = client_for("editor").post(url("share_offer_stop", organisation, offer_id=offer.id))
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert offer.withdrawn_at is not None and offer.withdrawn_by == people["editor"]
+    assert "Nothing to share" in client_for("viewer").get(url("shares", organisation)).content.decode()
+    with pytest.raises(ValidationError, match="no longer offered"):
+        share_record(offer=offer, actor=people["viewer"], network="bluesky")
+    page = client_for("editor").get(url("share_offer", organisation, offer_id=offer.id)).content.decode()
+    assert "Withdrawn" in page and "1 share by 1 member" in page
+
+    share_offer_save(post=post, actor=people["editor"], copy={"mastodon": COPY})
+    offer.refresh_from_db()
+    assert offer.withdrawn_at is None
+    assert COPY.split(":")[0] in client_for("viewer").get(url("shares", organisation)).content.decode()
+
+
+@pytest.mark.parametrize("who", ["contributor", "viewer"])
+def test_only_approvers_withdraw_an_offer(client_for, organisation, offer, who):
+    assert client_for(who).post(url("share_offer_stop", organisation, offer_id=offer.id)).status_code == 403
+    offer.refresh_from_db()
+    assert offer.withdrawn_at is None

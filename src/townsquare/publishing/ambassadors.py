@@ -15,6 +15,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from townsquare.networks.registry import NETWORKS
 from townsquare.orgs.models import Membership, Organisation
@@ -72,9 +73,28 @@ def share_offer_save(*, post: ScheduledPost, actor, copy: dict[str, str]) -> Sha
         if blocking:
             findings = "; ".join(finding.describe() for finding in blocking)
             raise ValidationError(f"copy for {NETWORKS[network].label}: the policy check blocks it: {findings}")
+    # Saving a withdrawn offer offers it again.
     offer, _ = ShareOffer.objects.update_or_create(
-        post=post, defaults={"organisation_id": post.organisation_id, "copy": copy, "offered_by": actor}
+        post=post,
+        defaults={
+            "organisation_id": post.organisation_id,
+            "copy": copy,
+            "offered_by": actor,
+            "withdrawn_at": None,
+            "withdrawn_by": None,
+        },
     )
+    return offer
+
+
+def share_offer_withdraw(*, offer: ShareOffer, actor) -> ShareOffer:
+    """Stop offering a post to staff (a mistake, news that changed). Shares already made stay on record."""
+    membership = _membership(organisation_id=offer.organisation_id, actor=actor)
+    if membership is None or not membership.can(Permission.PUBLISH):
+        raise PermissionDenied("Only an approver can withdraw an offer")
+    if offer.withdrawn_at is None:
+        offer.withdrawn_at, offer.withdrawn_by = timezone.now(), actor
+        offer.save(update_fields=["withdrawn_at", "withdrawn_by"])
     return offer
 
 
@@ -82,6 +102,8 @@ def share_record(*, offer: ShareOffer, actor, network: str, url: str = "") -> Sh
     """A member says they shared `offer` on `network` (and, if they like, where)."""
     if _membership(organisation_id=offer.organisation_id, actor=actor) is None:
         raise PermissionDenied("Only the organisation's members share its posts")
+    if offer.withdrawn_at is not None:
+        raise ValidationError("offer: this post is no longer offered to share")
     if network not in offer.copy:
         raise ValidationError("network: choose one of the networks this post is offered for")
     url = url.strip()
@@ -94,9 +116,10 @@ def share_record(*, offer: ShareOffer, actor, network: str, url: str = "") -> Sh
 
 
 def offers_for(*, organisation: Organisation) -> QuerySet[ShareOffer]:
-    """Offers of posts still planned or published (a failed post is not worth sharing), newest first."""
+    """Offers not withdrawn, of posts still planned or published (a failed post is not worth sharing), newest
+    first."""
     return (
-        ShareOffer.objects.filter(organisation=organisation, post__status__in=OFFERABLE)
+        ShareOffer.objects.filter(organisation=organisation, post__status__in=OFFERABLE, withdrawn_at__isnull=True)
         .select_related("post", "post__channel", "post__campaign")
         .prefetch_related("shares")
     )

@@ -289,6 +289,11 @@ class ShareOffer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     offered_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawn: no longer shown to staff; the shares already made and their clicks stay on record.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-offered_at", "-id"]

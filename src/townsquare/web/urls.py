@@ -85,6 +85,7 @@ org_patterns = [
     path("calendar/share/", ambassadors.shares, name="shares"),
     path("calendar/share/<int:offer_id>/", ambassadors.share_offer, name="share_offer"),
     path("calendar/share/<int:offer_id>/shared/", ambassadors.share_done, name="share_done"),
+    path("calendar/share/<int:offer_id>/withdraw/", ambassadors.share_offer_stop, name="share_offer_stop"),
     path("calendar/posts/<int:scheduled_post_id>/offer/", ambassadors.share_offer_edit, name="share_offer_edit"),
     path("calendar/approvals/", scheduled_posts.approvals, name="approvals"),
     path("calendar/posts/<int:scheduled_post_id>/", scheduled_posts.scheduled_post, name="scheduled_post"),

@@ -17,6 +17,7 @@ from townsquare.publishing.ambassadors import (
     offer_results,
     offers_for,
     share_offer_save,
+    share_offer_withdraw,
     share_record,
 )
 from townsquare.publishing.models import ScheduledPost, ShareOffer
@@ -87,7 +88,9 @@ def share_done(request, offer_id: int):
 @org_view(Permission.PUBLISH)
 def share_offer(request, offer_id: int):
     offer = get_object_or_404(
-        ShareOffer.objects.select_related("post", "post__channel"), id=offer_id, organisation=request.organisation
+        ShareOffer.objects.select_related("post", "post__channel", "withdrawn_by"),
+        id=offer_id,
+        organisation=request.organisation,
     )
     results = offer_results(offer=offer)
     return render_local(
@@ -101,3 +104,12 @@ def share_offer(request, offer_id: int):
             "networks": {kind: NETWORKS[kind].label for kind in offer.copy},
         },
     )
+
+
+@org_view(Permission.PUBLISH)
+@require_POST
+def share_offer_stop(request, offer_id: int):
+    offer = get_object_or_404(ShareOffer, id=offer_id, organisation=request.organisation)
+    share_offer_withdraw(offer=offer, actor=request.user)
+    messages.success(request, "Withdrawn: staff no longer see it under Posts to share. Its shares stay on record.")
+    return redirect("share_offer", org_slug=request.organisation.slug, offer_id=offer.id)
