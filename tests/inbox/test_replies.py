@@ -19,7 +19,7 @@ from tests.factories import make_channel, store_posts
 from townsquare.channels.models import ChannelStatus
 from townsquare.inbox.models import Conversation, ConversationEvent, InboxPolicy, OutgoingReply
 from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable
-from townsquare.inbox.services import conversation_reply, reply_approve
+from townsquare.inbox.services import conversation_reply, reply_approve, reply_return
 from townsquare.posts.models import Post
 
 __all__ = ["bluesky", "facebook", "fake_network", "vault_key"]  # the connector tests' local networks, reused here
@@ -290,6 +290,36 @@ def test_an_approver_sends_a_reply_back_with_a_comment(sandbox_conversation, peo
     assert not Post.objects.filter(author__handle="council").exists()
     with pytest.raises(ValueError, match="already reviewed"):
         reply_approve(outgoing=outgoing, actor=people["editor"])
+
+
+def test_a_reply_sent_back_returns_to_its_authors_box_until_they_send_again(sandbox_conversation, people, client_for):
+    conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="Not our problem", seen_event_id=0
+    )
+    reply_return(outgoing=OutgoingReply.objects.get(), actor=people["editor"], comment="Apologise and give a date")
+
+    def reply_box(who: str) -> str:
+        page = client_for(who).get(page_url("conversation", sandbox_conversation)).content.decode()
+        return page.split('id="reply-text"')[1].split("</textarea>")[0]
+
+    assert reply_box("contributor").endswith(">Not our problem")
+    assert reply_box("editor").endswith(">")  # only its author gets it back
+    conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="Sorry: Tuesday", seen_event_id=0
+    )
+    assert reply_box("contributor").endswith(">")
+
+
+def test_a_sent_back_reply_is_not_offered_again_once_someone_has_answered(sandbox_conversation, people, client_for):
+    conversation_reply(
+        conversation=sandbox_conversation, actor=people["contributor"], text="Not our problem", seen_event_id=0
+    )
+    reply_return(outgoing=OutgoingReply.objects.get(), actor=people["editor"], comment="Let me answer this one")
+    conversation_reply(
+        conversation=sandbox_conversation, actor=people["editor"], text="Sorry, Tuesday", seen_event_id=0
+    )
+    page = client_for("contributor").get(page_url("conversation", sandbox_conversation)).content.decode()
+    assert "Not our problem</textarea>" not in page and "sent your reply back" not in page
 
 
 def test_without_the_approval_setting_contributors_reply_directly(sandbox_conversation, organisation, people):

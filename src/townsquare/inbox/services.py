@@ -255,6 +255,23 @@ def replies_pending(*, conversation: Conversation) -> list[OutgoingReply]:
     )
 
 
+def reply_returned_to(*, conversation: Conversation, author) -> OutgoingReply | None:
+    """The author's latest reply, if an approver sent it back and no reply has gone out here since: its text
+    goes back into the author's reply box to change. Sending anything newer supersedes it."""
+    latest = (
+        conversation.outgoing_replies.filter(author=author)
+        .select_related("reviewed_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.state != OutgoingReply.State.RETURNED:
+        return None
+    answered_since = conversation.outgoing_replies.filter(
+        state=OutgoingReply.State.SENT, updated_at__gt=latest.updated_at
+    ).exists()
+    return None if answered_since else latest
+
+
 def _claim_for_review(outgoing: OutgoingReply, actor, to_state: str) -> None:
     if not member_can(actor=actor, organisation_id=outgoing.organisation_id, permission=Permission.PUBLISH):
         raise PermissionDenied("only an approver (publish permission) can review replies")

@@ -46,6 +46,7 @@ from townsquare.inbox.services import (
     reply_conflicts,
     reply_needs_approval,
     reply_return,
+    reply_returned_to,
 )
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
@@ -212,6 +213,9 @@ def _render_detail(
     ]
     seen = request.POST.get("seen_event_id") if conflict else None
     can_draft = request.membership.can(Permission.DRAFT)
+    returned = reply_returned_to(conversation=conversation, author=request.user) if can_draft else None
+    if returned and not draft and not conflict:
+        draft = returned.text
     return render(
         request,
         "web/conversation.html",
@@ -236,6 +240,7 @@ def _render_detail(
             "pending_replies": replies_pending(conversation=conversation),
             "conflict": conflict,
             "draft": draft,
+            "returned": returned,
             "saved_replies": saved,
         },
         status=status,
