@@ -8,9 +8,11 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
+from icalendar import Calendar
 
 from tests.factories import make_channel
 from tests.publishing.helpers import make_post
+from townsquare.publishing.feeds import subscription_rotate
 from townsquare.publishing.models import Campaign, PostingSlot, PostStatus, ScheduledPost
 from townsquare.publishing.slots import open_slots, slot_occurrences, slot_save
 
@@ -172,3 +174,29 @@ def test_only_approvers_manage_slots(client_for, organisation, spotlight, who):
     )
     assert client.post(url("posting_slot_delete", organisation, slot_id=spotlight.id)).status_code == 403
     assert PostingSlot.objects.count() == 1
+
+
+def test_both_calendar_feeds_show_the_open_slots_of_the_coming_weeks(
+    client, client_for, organisation, channel, spotlight, people
+):
+    make_post(organisation, channel, at=datetime(2026, 3, 24, 10, 0, tzinfo=UTC))  # fills the first Tuesday
+    token = subscription_rotate(organisation=organisation, actor=people["admin"])
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        members = Calendar.from_ical(client_for("viewer").get(url("calendar_ics", organisation)).content)
+        subscribed = Calendar.from_ical(
+            client.get(reverse("calendar_subscription", kwargs={"org_slug": organisation.slug, "token": token})).content
+        )
+    for feed in (members, subscribed):
+        slots = [event for event in feed.walk("VEVENT") if str(event["summary"]) == "Open slot: Spotlight"]
+        # 31 March at 10:00 London is 09:00 UTC (summer time); 24 March is filled; four weeks ahead only.
+        assert [event.decoded("dtstart") for event in slots] == [
+            datetime(2026, 3, 31, 9, 0, tzinfo=UTC),
+            datetime(2026, 4, 7, 9, 0, tzinfo=UTC),
+            datetime(2026, 4, 14, 9, 0, tzinfo=UTC),
+        ]
+        assert {str(event["status"]) for event in slots} == {"TENTATIVE"}
+        assert {str(event["transp"]) for event in slots} == {"TRANSPARENT"}
+        assert slots[0]["categories"].cats == ["Community spotlight"]
+    first = next(event for event in members.walk("VEVENT") if str(event["summary"]) == "Open slot: Spotlight")
+    assert str(first["url"]).startswith("http://testserver" + url("compose", organisation) + "?at=2026-03-31T10%3A00")
+    assert "URL" not in subscribed.to_ical().decode()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,11 +18,14 @@ from django.db.models import QuerySet
 from townsquare.orgs.models import Membership, Organisation
 from townsquare.orgs.roles import Permission
 from townsquare.publishing.models import CalendarSubscription, PostStatus, ScheduledPost
+from townsquare.publishing.slots import SlotOccurrence, open_slots
 from townsquare.vault.crypto import decrypt, encrypt
 
 # Planned posts only: drafts, posts awaiting approval and failures stay inside Townsquare.
 SHOWN = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED)
 FEED_PAST = timedelta(days=90)
+# Open recurring slots are shown this far ahead: enough to plan the coming weeks, not a wall of repeats.
+SLOTS_AHEAD = timedelta(days=28)
 
 
 def subscription_token(*, organisation: Organisation) -> str | None:
@@ -58,3 +62,9 @@ def subscription_posts(*, organisation: Organisation, now: datetime) -> QuerySet
         .select_related("channel", "campaign")
         .order_by("scheduled_at", "id")
     )
+
+
+def feed_open_slots(*, organisation: Organisation, now: datetime) -> list[SlotOccurrence]:
+    """The open slots of the coming SLOTS_AHEAD, for the feeds (the organisation's days, from today)."""
+    today = now.astimezone(ZoneInfo(organisation.time_zone)).date()
+    return open_slots(organisation=organisation, first=today, after=today + SLOTS_AHEAD, now=now)

@@ -22,6 +22,7 @@ from townsquare.orgs.roles import Permission
 from townsquare.publishing.campaigns import campaigns_for
 from townsquare.publishing.feeds import (
     FEED_PAST,
+    feed_open_slots,
     subscribed_organisation,
     subscription_posts,
     subscription_rotate,
@@ -125,7 +126,15 @@ def calendar_ics(request):
         path = reverse("scheduled_post", kwargs={"org_slug": organisation.slug, "scheduled_post_id": post.id})
         return request.build_absolute_uri(path)
 
-    return _ics_response(calendar_feed(organisation=organisation, posts=posts, url_for=url_for, now=now), organisation)
+    feed = calendar_feed(
+        organisation=organisation,
+        posts=posts,
+        url_for=url_for,
+        now=now,
+        open_slots=feed_open_slots(organisation=organisation, now=now),
+        fill_url_for=lambda occurrence: request.build_absolute_uri(_fill_url(request, occurrence)),
+    )
+    return _ics_response(feed, organisation)
 
 
 def _fill_url(request, occurrence: SlotOccurrence) -> str:
@@ -164,7 +173,9 @@ def calendar_subscription(request, org_slug: str, token: str) -> HttpResponse:
         raise Http404("No such calendar")
     now = timezone.now()
     posts = subscription_posts(organisation=organisation, now=now)
-    response = _ics_response(subscription_feed(organisation=organisation, posts=posts, now=now), organisation)
+    slots = feed_open_slots(organisation=organisation, now=now)
+    feed = subscription_feed(organisation=organisation, posts=posts, now=now, open_slots=slots)
+    response = _ics_response(feed, organisation)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
