@@ -127,6 +127,14 @@ def test_search_is_a_capability_exactly_where_a_search_is_implemented():
         ),
         ("twitter", {}, None, "no access is stored for @council on X / Twitter"),
         ("mastodon", {"instance": "https://social.example"}, {"access_token": "t"}, None),
+        # YouTube reads with an API key but replies only as the signed-in owner.
+        (
+            "youtube",
+            {"channel_id": "UCnorthfield"},
+            {"api_key": "AIza-k"},
+            "replying on YouTube needs the channel owner",
+        ),
+        ("youtube", {"channel_id": "UCnorthfield"}, {"refresh_token": "1//r", "client_id": "c"}, None),
     ],
 )
 def test_the_conversation_page_explains_a_reply_it_cannot_send(

@@ -1,25 +1,41 @@
-"""Reddit through PRAW pointed at the local stand-in: inbox mentions and comment replies in, replies out."""
+"""Reddit through PRAW pointed at the local stand-in: inbox mentions and comment replies in; replies, new posts
+and upvotes out; search for the listening queries; followers and own posts' counts."""
 
 from __future__ import annotations
 
 import base64
+import json
+import re
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import prawcore
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from tests.connectors.conftest import Canned
-from townsquare.channels.models import Channel, ChannelStatus
+from tests.factories import store_posts
+from townsquare.channels.models import AccountSnapshot, Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials
-from townsquare.networks.base import PostGone
+from townsquare.mentions.models import Mention
+from townsquare.mentions.services import query_create
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone, ReplyRefused
 from townsquare.networks.connectors import CONNECTORS
+from townsquare.networks.metrics import channel_metrics_refresh
 from townsquare.networks.reddit import connector as reddit_connector
+from townsquare.networks.sync import channel_sync
 from townsquare.posts.models import Post
 
 MENTIONS = "/message/mentions"
 REPLIES = "/message/comments/"
+SEARCH_ALL = "/r/all/search/"
+INFO = "/api/info/"
+VOTE = "/api/vote/"
+SUBMIT = "/api/submit/"
+ME = "/api/v1/me"
+ABOUT = "/r/northfield/about/"
 SECRETS = {"client_id": "k3yId0000", "client_secret": "s3cr3t-app", "password": "hunter2-northfield"}
 START = 1772442900
 
@@ -51,18 +67,76 @@ def comment(number: int, body: str, *, kind: str = "username_mention", parent: s
     }
 
 
+def submission(number: int, title: str, selftext: str = "", *, author: str | None = "resident_jo", **extra) -> dict:
+    """A submission (a t3 thing) in the shape search listings and /api/info return."""
+    post_id = f"s{number:05d}"
+    data = {
+        "id": post_id,
+        "name": f"t3_{post_id}",
+        "author": author if author is not None else "[deleted]",
+        "author_fullname": "t2_9resjo" if author else None,
+        "title": title,
+        "selftext": selftext,
+        "selftext_html": f'&lt;div class="md"&gt;{selftext}&lt;/div&gt;' if selftext else None,
+        "is_self": True,
+        "url": f"https://www.reddit.com/r/northfield/comments/{post_id}/post/",
+        "domain": "self.northfield",
+        "permalink": f"/r/northfield/comments/{post_id}/post/",
+        "created_utc": float(START + number),
+        "subreddit": "northfield",
+        "subreddit_name_prefixed": "r/northfield",
+        "subreddit_id": "t5_2nfld",
+        "score": 12,
+        "ups": 12,
+        "downs": 0,
+        "upvote_ratio": 0.93,
+        "num_comments": 4,
+        "archived": False,
+        "locked": False,
+        "stickied": False,
+        "over_18": False,
+        "spoiler": False,
+        "removed_by_category": None,
+        "link_flair_text": None,
+        "likes": None,
+    }
+    data.update(extra)
+    return {"kind": "t3", "data": data}
+
+
+def listing(children: list[dict], after: str | None = None) -> dict:
+    return {"kind": "Listing", "data": {"after": after, "before": None, "dist": len(children), "children": children}}
+
+
 class FakeReddit:
     def __init__(self, network) -> None:
         self.network = network
         self.listings: dict[str, list[dict]] = {MENTIONS: [], REPLIES: []}
         self.replies: list[dict[str, str]] = []
         self.comments = {"t1_k00001"}
+        # Searchable submissions, any order; the searches asked for; what /api/info knows by fullname.
+        self.submissions: list[dict] = []
+        self.searches: list[dict[str, str]] = []
+        self.things: dict[str, dict] = {}
+        self.votes: list[dict[str, str]] = []
+        self.submitted: list[dict[str, str]] = []
+        self.profile_followers = 57
+        # Access tokens Reddit still grants; None: any number (0: the account revoked the app).
+        self.tokens_left: int | None = None
+        self.subscribers = 12400
         network.routes.update(
             {
                 ("POST", "/api/v1/access_token"): self._token,
                 ("GET", MENTIONS): lambda query, body, headers: self._listing(MENTIONS, query),
                 ("GET", REPLIES): lambda query, body, headers: self._listing(REPLIES, query),
                 ("POST", "/api/comment/"): self._comment,
+                ("GET", SEARCH_ALL): self._search,
+                ("GET", "/r/northfield+askuk/search/"): self._search,
+                ("GET", INFO): self._info,
+                ("POST", VOTE): self._vote,
+                ("POST", SUBMIT): self._submit,
+                ("GET", ME): self._me,
+                ("GET", ABOUT): self._about,
             }
         )
 
@@ -73,6 +147,10 @@ class FakeReddit:
             return 401, {"message": "Unauthorized", "error": 401}
         if form.get("username") != "northfieldcc" or form.get("password") != SECRETS["password"]:
             return 200, {"error": "invalid_grant"}  # how Reddit answers a wrong password
+        if self.tokens_left is not None:
+            if self.tokens_left == 0:
+                return 200, {"error": "invalid_grant"}
+            self.tokens_left -= 1
         return 200, {
             "access_token": "eyJhbGciOi.reddit-token",
             "token_type": "bearer",
@@ -98,6 +176,78 @@ class FakeReddit:
         made.update(author="northfieldcc", permalink=f"/r/northfield/comments/1abcde/bin_day/{made['id']}/")
         return 200, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": made}]}}}
 
+    def _search(self, query: dict[str, list[str]], body, headers) -> tuple[int, dict]:
+        """Reddit's search: newest first with sort=new, `limit` a page, paged on with `after` (a fullname)."""
+        asked = {key: values[-1] for key, values in query.items()}
+        self.searches.append(asked)
+        wanted = asked["q"]
+        if wanted.startswith("author:"):
+            found = [item for item in self.submissions if item["data"]["author"] == wanted.removeprefix("author:")]
+        else:
+            words = wanted.strip('"').lower()
+            found = [item for item in self.submissions
+                     if words in f"{item['data']['title']} {item['data']['selftext']}".lower()]  # fmt: skip
+        found.sort(key=lambda item: -item["data"]["created_utc"])
+        if "after" in asked:
+            names = [item["data"]["name"] for item in found]
+            found = found[names.index(asked["after"]) + 1 :]
+        page = found[: int(asked.get("limit", "25"))]
+        return 200, listing(page, page[-1]["data"]["name"] if page and len(page) < len(found) else None)
+
+    def _info(self, query: dict[str, list[str]], body, headers) -> tuple[int, dict]:
+        names = query["id"][-1].split(",")
+        return 200, listing([self.things[name] for name in names if name in self.things])
+
+    def _vote(self, query, body: bytes, headers) -> tuple[int, dict]:
+        self.votes.append({key: values[-1] for key, values in parse_qs(body.decode()).items()})
+        return 200, {}
+
+    def _submit(self, query, body: bytes, headers) -> tuple[int, dict]:
+        form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
+        if form["sr"] != "northfield":
+            return 200, {"json": {"errors": [["SUBREDDIT_NOTALLOWED", "you aren't allowed to post there.", "sr"]]}}
+        self.submitted.append(form)
+        post_id = f"1b2c{len(self.submitted):02d}"
+        url = f"https://www.reddit.com/r/northfield/comments/{post_id}/bin_day_changes/"
+        return 200, {
+            "json": {"errors": [], "data": {"url": url, "drafts_count": 0, "id": post_id, "name": f"t3_{post_id}"}}
+        }
+
+    def _me(self, query, body, headers) -> tuple[int, dict]:
+        profile = {
+            "display_name": "u_northfieldcc",
+            "display_name_prefixed": "u/northfieldcc",
+            "name": "t5_8prof",
+            "subreddit_type": "user",
+            "subscribers": self.profile_followers,
+            "title": "",
+            "over_18": False,
+        }
+        me = {
+            "name": "northfieldcc",
+            "id": "8nfcc",
+            "link_karma": 310,
+            "comment_karma": 1204,
+            "total_karma": 1514,
+            "created_utc": 1600000000.0,
+            "has_verified_email": True,
+            "subreddit": profile,
+        }
+        return 200, me
+
+    def _about(self, query, body, headers) -> tuple[int, dict]:
+        about = {
+            "display_name": "northfield",
+            "name": "t5_2nfld",
+            "id": "2nfld",
+            "subscribers": self.subscribers,
+            "subreddit_type": "public",
+            "title": "Northfield",
+            "active_user_count": 31,
+            "over18": False,
+        }
+        return 200, {"kind": "t5", "data": about}
+
     def add(self, path: str, first: int, count: int) -> list[str]:
         made = [comment(n, f"u/northfieldcc bins missed on street {n}") for n in range(first, first + count)]
         self.listings[path] += made
@@ -114,8 +264,9 @@ def reddit(fake_network, monkeypatch) -> FakeReddit:
     return FakeReddit(fake_network)
 
 
-def add_channel(**secrets: str) -> Channel:
+def add_channel(*options: str, **secrets: str) -> Channel:
     pairs = [f"--credential={key}={value}" for key, value in {**SECRETS, **secrets}.items()]
+    pairs += [f"--option={option}" for option in options]
     call_command("channel", "add", "--org", "northfield", "--network", "reddit", "--handle", "northfieldcc", *pairs)
     return Channel.objects.get(network="reddit")
 
@@ -245,3 +396,269 @@ def test_replying_posts_a_comment_and_a_deleted_parent_says_so(organisation, red
         connector.publish(
             channel=channel, credentials=credentials, text="Sorry", idempotency_key="r2", in_reply_to="t1_gone"
         )
+
+
+# --- Listening by search: GET /r/{subreddits}/search ---
+
+
+def floods(reddit: FakeReddit, first: int, count: int) -> list[str]:
+    """`count` submissions that match "flood AND northfield", each beside one that only says northfield."""
+    names = []
+    for n in range(first, first + count):
+        match = submission(2 * n, f"Northfield flood report {n}", f"Water over [Elm St](https://maps.example/{n})")
+        reddit.submissions += [match, submission(2 * n + 1, f"Northfield fair {n}")]
+        names.append(match["data"]["name"])
+    return names
+
+
+def test_search_stores_matching_submissions_once_and_walks_back_to_the_cursor(
+    organisation, reddit, capsys, monkeypatch
+):
+    monkeypatch.setattr(reddit_connector, "SEARCH_PAGE_SIZE", 3)
+    query = query_create(organisation=organisation, name="Floods", text="flood AND northfield")
+    channel = add_channel("listen=true")
+    first = floods(reddit, 0, 1)
+    assert "stored 1, duplicates 0; searched northfield 2: 1 matched a query" in sync(capsys)
+    assert stored() == set(first) and Mention.objects.filter(query=query).count() == 1
+    post = Post.objects.get(external_id=first[0])
+    assert post.title == "Northfield flood report 0" and post.text == "Water over [Elm St](https://maps.example/0)"
+    assert post.links == ["https://maps.example/0"] and post.source == "listening"
+    assert post.url == "https://www.reddit.com/r/northfield/comments/s00000/post/" and post.likes_count == 12
+    asked = reddit.searches[0]
+    assert (asked["q"], asked["sort"], asked["syntax"], asked["t"]) == ("northfield", "new", "lucene", "all")
+    assert reddit.network.hits(SEARCH_ALL) == 1
+    channel.refresh_from_db()
+    assert channel.search_cursor == {"word:northfield": {"newest": float(START + 1)}}
+    # Sixteen new hits, six pages of three back to the stored newest: a run reads five pages of a term and the
+    # next continues the walk from Reddit's `after`.
+    later = floods(reddit, 1, 8)
+    assert "stored 7, duplicates 0; searched northfield 15" in sync(capsys)
+    channel.refresh_from_db()
+    assert channel.search_cursor["word:northfield"] == {
+        "newest": float(START + 1), "walk": "t3_s00003", "top": float(START + 17)
+    }  # fmt: skip
+    assert "stored 1, duplicates 0; searched northfield 2" in sync(capsys)
+    assert reddit.searches[-1]["after"] == "t3_s00003"
+    assert stored() == set(first + later) and Mention.objects.filter(query=query).count() == 9
+    channel.refresh_from_db()
+    assert channel.search_cursor == {"word:northfield": {"newest": float(START + 17)}}
+
+
+def test_search_asks_for_phrases_and_authors_in_the_channels_subreddits_only(organisation, reddit, capsys):
+    query_create(organisation=organisation, name="Elm", text='"elm street" AND bins')
+    query_create(organisation=organisation, name="Jo", text="author:resident_jo")
+    add_channel("listen=true", "subreddits=r/northfield, askuk")
+    reddit.submissions = [
+        submission(1, "Bins on Elm Street again, u/northfieldcc", author="someone_else", is_self=False,
+                   url="https://photos.example/elm", score=-3),
+        submission(2, "Lost cat", author="resident_jo"),
+    ]  # fmt: skip
+    out = sync(capsys)
+    assert "stored 2" in out and stored() == {"t3_s00001", "t3_s00002"}
+    link = Post.objects.get(external_id="t3_s00001")
+    assert link.links == ["https://photos.example/elm"] and link.mentions == ["northfieldcc"]
+    assert (link.likes_count, link.replies_count) == (0, 4) and link.author.handle == "someone_else"
+    assert sorted(asked["q"] for asked in reddit.searches) == ['"elm street"', "author:resident_jo"]
+    assert all(asked["restrict_sr"] == "True" for asked in reddit.searches)
+    assert reddit.network.hits("/r/northfield+askuk/search/") == 2 and reddit.network.hits(SEARCH_ALL) == 0
+
+
+SEARCH_FAILURES = {
+    "rate limited": (
+        Canned(429, b'{"message": "Too Many Requests", "error": 429}',
+               {"Content-Type": "application/json", "Retry-After": "60", "x-ratelimit-reset": "60"}),
+        "limiting requests (HTTP 429); trying again in 60 seconds",
+        ChannelStatus.ERROR,
+    ),
+    "malformed JSON": (
+        Canned(200, b'{"kind": "Listing", "data": {"children": [', {"Content-Type": "application/json"}),
+        "not valid JSON",
+        ChannelStatus.ERROR,
+    ),
+    "revoked": (
+        Canned(403, b'{"message": "Forbidden", "error": 403}', {"Content-Type": "application/json"}),
+        "refused the stored access (HTTP 403)",
+        ChannelStatus.DISABLED,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SEARCH_FAILURES))
+def test_search_failures_are_recorded_and_the_terms_cursor_stays(case, organisation, reddit, capsys):
+    answer, words, status = SEARCH_FAILURES[case]
+    query_create(organisation=organisation, name="Floods", text="flood AND northfield")
+    channel = add_channel("listen=true")
+    first = floods(reddit, 0, 1)
+    sync(capsys)
+    later = floods(reddit, 1, 2)
+    reddit.network.fail_next(SEARCH_ALL, answer)
+    with pytest.raises(CommandError, match="1 channel"):
+        sync(capsys)
+    channel.refresh_from_db()
+    assert channel.status == status and words in channel.last_error
+    assert channel.search_cursor == {"word:northfield": {"newest": float(START + 1)}}
+    if status == ChannelStatus.DISABLED:
+        return
+    sync(capsys)
+    assert stored() == set(first + later)
+
+
+def test_searching_a_subreddit_that_does_not_exist_says_so(organisation, reddit):
+    query_create(organisation=organisation, name="Floods", text="flood")
+    channel = add_channel("listen=true", "subreddits=nowhere")
+    # Reddit sends a search in an unknown subreddit to its subreddit search.
+    reddit.network.fail_next("/r/nowhere/search/", Canned(302, b"", {"Location": "/subreddits/search?q=nowhere"}))
+    report = channel_sync(channel=channel)
+    assert report.permanent and "has no subreddit r/nowhere" in report.error
+
+
+# --- Upvotes: POST /api/vote, after /api/info ---
+
+
+def test_upvoting_a_submission_or_comment_and_what_cannot_be_upvoted(organisation, reddit):
+    channel = add_channel()
+    connector, credentials = CONNECTORS["reddit"], channel_credentials(channel=channel)
+    reddit.things = {
+        "t3_s00001": submission(1, "Bin day moved"),
+        "t1_k00002": comment(2, "Thanks for sorting it"),
+        "t3_s00003": submission(3, "[deleted]", "[deleted]", author=None, removed_by_category="deleted"),
+        "t1_k00004": {"kind": "t1", "data": {**comment(4, "[removed]")["data"], "author": "[deleted]"}},
+        "t3_s00005": submission(5, "Last year's fair", archived=True),
+    }
+    for name in ("t3_s00001", "t1_k00002"):
+        connector.like(channel=channel, credentials=credentials, external_id=name)
+    assert [(vote["id"], vote["dir"]) for vote in reddit.votes] == [("t3_s00001", "1"), ("t1_k00002", "1")]
+    for name in ("t3_s00003", "t1_k00004", "t3_gone1"):
+        with pytest.raises(PostGone, match="deleted or removed"):
+            connector.like(channel=channel, credentials=credentials, external_id=name)
+    with pytest.raises(ReplyRefused, match="archived"):
+        connector.like(channel=channel, credentials=credentials, external_id="t3_s00005")
+    assert len(reddit.votes) == 2
+
+
+@pytest.mark.parametrize(
+    "path, answer, words, permanent",
+    [
+        (VOTE, Canned(429, b'{"message": "Too Many Requests", "error": 429}', {"Retry-After": "30"}),
+         "trying again in 30 seconds", False),
+        (INFO, Canned(403, b'{"message": "Forbidden", "error": 403}'), "refused the stored access (HTTP 403)", True),
+        (INFO, Canned(200, b'{"kind": "Listing", "da', {"Content-Type": "application/json"}), "not valid JSON", False),
+    ],
+)  # fmt: skip
+def test_a_failed_upvote_says_why(organisation, reddit, path, answer, words, permanent):
+    channel = add_channel()
+    reddit.things = {"t3_s00001": submission(1, "Bin day moved")}
+    reddit.network.fail_next(path, answer)
+    with pytest.raises(ConnectorError, match=re.escape(words)) as failure:
+        CONNECTORS["reddit"].like(
+            channel=channel, credentials=channel_credentials(channel=channel), external_id="t3_s00001"
+        )
+    assert failure.value.permanent is permanent and not isinstance(failure.value, PostGone)
+
+
+def test_access_revoked_during_an_upvote_is_permanent(organisation, reddit):
+    """A 401 makes PRAW ask for a new token once; an app the account revoked gets none."""
+    channel = add_channel()
+    reddit.things = {"t3_s00001": submission(1, "Bin day moved")}
+    reddit.tokens_left = 1
+    reddit.network.fail_next(INFO, Canned(401, b'{"message": "Unauthorized", "error": 401}'))
+    with pytest.raises(ConnectorError, match="invalid_grant") as failure:
+        CONNECTORS["reddit"].like(
+            channel=channel, credentials=channel_credentials(channel=channel), external_id="t3_s00001"
+        )
+    assert failure.value.permanent and reddit.network.hits("/api/v1/access_token") == 2 and reddit.votes == []
+
+
+# --- New posts: POST /api/submit to the channel's subreddit ---
+
+
+def test_a_new_post_goes_to_the_channels_subreddit_with_its_first_line_as_title(organisation, reddit):
+    channel = add_channel("subreddit=r/northfield")
+    connector, credentials = CONNECTORS["reddit"], channel_credentials(channel=channel)
+    text = "Bin day changes from March\n\nCollections move to **Tuesday**; see the [map](https://maps.example)."
+    result = connector.publish(channel=channel, credentials=credentials, text=text, idempotency_key="p1")
+    sent = reddit.submitted[0]
+    assert (sent["sr"], sent["kind"], sent["title"]) == ("northfield", "self", "Bin day changes from March")
+    assert sent["text"] == "Collections move to **Tuesday**; see the [map](https://maps.example)."
+    assert result.external_id == "t3_1b2c01" and result.url == "https://www.reddit.com/r/northfield/comments/1b2c01/"
+    # A body that is one address alone is a link post.
+    connector.publish(channel=channel, credentials=credentials, text="Budget consultation\nhttps://northfield.example/b",
+                      idempotency_key="p2")  # fmt: skip
+    assert (reddit.submitted[1]["kind"], reddit.submitted[1]["url"]) == ("link", "https://northfield.example/b")
+
+
+def test_what_a_new_post_needs_and_what_reddit_refuses(organisation, reddit):
+    connector = CONNECTORS["reddit"]
+    nowhere = add_channel()
+    with pytest.raises(ConnectorError, match="needs a subreddit: set the channel's option subreddit") as failure:
+        connector.publish(channel=nowhere, credentials=SECRETS, text="Hello\nthere", idempotency_key="p1")
+    assert failure.value.permanent
+    Channel.objects.all().delete()
+    channel = add_channel("subreddit=northfield")
+    credentials = channel_credentials(channel=channel)
+    image = MediaItem(data=b"\x89PNG", mime_type="image/png", alt_text="A bin lorry")
+    with pytest.raises(ConnectorError, match="cannot attach images"):
+        connector.publish(channel=channel, credentials=credentials, text="Bins", idempotency_key="p2", media=[image])
+    with pytest.raises(ReplyRefused, match="first line is its title"):
+        connector.publish(channel=channel, credentials=credentials, text="x" * 301, idempotency_key="p3")
+    # Reddit's throttle on new posts comes as an error in the answer, with the wait in words.
+    said = "Looks like you've been doing that a lot. Take a break for 9 minutes before trying again."
+    throttle = json.dumps({"json": {"errors": [["RATELIMIT", said, "ratelimit"]]}}).encode()
+    reddit.network.fail_next(SUBMIT, Canned(200, throttle, {"Content-Type": "application/json"}))
+    with pytest.raises(ConnectorError, match="limiting the account's posts") as failure:
+        connector.publish(channel=channel, credentials=credentials, text="Bins\nmoved", idempotency_key="p4")
+    assert failure.value.retry_after == 540 and not failure.value.permanent
+    channel.options = {"subreddit": "askuk"}
+    with pytest.raises(ReplyRefused, match="refused the post: you aren't allowed to post there"):
+        connector.publish(channel=channel, credentials=credentials, text="Bins\nmoved", idempotency_key="p5")
+    channel.options = {"subreddit": "nowhere"}
+    reddit.network.fail_next(SUBMIT, Canned(404, b'{"message": "Not Found", "error": 404}'))
+    with pytest.raises(ConnectorError, match="has no subreddit r/nowhere"):
+        connector.publish(channel=channel, credentials=credentials, text="Bins\nmoved", idempotency_key="p6")
+    assert reddit.submitted == []
+
+
+# --- Metrics: followers and own posts' counts ---
+
+
+def test_metrics_read_profile_followers_and_own_posts_counts(organisation, reddit):
+    an_hour_ago = (timezone.now() - timedelta(hours=1)).isoformat()
+    store_posts(
+        organisation,
+        {"id": "t3_s00001", "text": "Bin day moved", "author": "northfieldcc", "created_at": an_hour_ago},
+        {"id": "t1_k00002", "text": "Collected tomorrow", "author": "northfieldcc", "created_at": an_hour_ago},
+        {"id": "t3_s00003", "text": "Someone else's", "author": "resident_jo", "created_at": an_hour_ago},
+        network="reddit",
+    )
+    reddit.things = {
+        "t3_s00001": submission(1, "Bin day moved", author="northfieldcc", score=87, num_comments=23),
+        "t1_k00002": {"kind": "t1", "data": {**comment(2, "Collected tomorrow")["data"], "score": -2}},
+        "t3_s00003": submission(3, "Someone else's", score=999),
+    }
+    channel = add_channel()
+    report = channel_metrics_refresh(channel=channel)
+    assert not report.error and report.followers == 57 and report.posts == 2
+    assert list(AccountSnapshot.objects.filter(channel=channel).values_list("followers", flat=True)) == [57]
+    post = Post.objects.get(external_id="t3_s00001")
+    assert (post.likes_count, post.replies_count) == (87, 23)
+    assert Post.objects.get(external_id="t1_k00002").likes_count == 0
+    assert Post.objects.get(external_id="t3_s00003").likes_count is None
+    asked = [path for _, path, _ in reddit.network.requests if path in (ME, ABOUT, INFO)]
+    assert asked == [ME, INFO]
+
+
+def test_metrics_count_the_channels_own_subreddit_when_it_names_one(organisation, reddit):
+    channel = add_channel("subreddit=northfield")
+    metrics = CONNECTORS["reddit"].fetch_metrics(
+        channel=channel, credentials=channel_credentials(channel=channel), external_ids=[]
+    )
+    assert metrics.followers == 12400 and metrics.posts == {}
+    assert reddit.network.hits(ABOUT) == 1 and reddit.network.hits(ME) == 0
+
+
+def test_revoked_access_during_metrics_disables_the_channel(organisation, reddit):
+    channel = add_channel()
+    reddit.network.fail_next(ME, Canned(403, b'{"message": "Forbidden", "error": 403}'))
+    assert "refused the stored access (HTTP 403)" in channel_metrics_refresh(channel=channel).error
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.DISABLED and not AccountSnapshot.objects.exists()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from townsquare.channels.models import Channel
 from townsquare.channels.services import channel_credentials, channel_record_error
 from townsquare.ingest.pipeline import ingest_records
-from townsquare.networks.abilities import channel_can
+from townsquare.networks.abilities import channel_can, missing_access
 from townsquare.networks.base import ConnectorError, PostGone, PublishResult, ReplyRefused
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.posts.models import Identity, Post
@@ -40,7 +40,9 @@ def reply_unavailable_reason(channel: Channel, *, private: bool = False) -> str:
     if connector is None or "reply" not in connector.capabilities:
         return f"Townsquare cannot reply on {network}: its connector does not send replies"
     if not channel_can(channel, "reply"):
-        return f"no access is stored for @{channel.handle} on {network}: an admin connects it on the channel's page"
+        return missing_access(channel, "reply") or (
+            f"no access is stored for @{channel.handle} on {network}: an admin connects it on the channel's page"
+        )
     if private and channel.network not in PRIVATE_REPLY_NETWORKS:
         return f"Townsquare cannot answer private messages on {network} yet (its only reply there would be public)"
     return ""

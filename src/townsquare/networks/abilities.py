@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from townsquare.channels.services import channel_credentials
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.listen import listening_enabled
 
@@ -35,7 +36,21 @@ def channel_can(channel, capability: str) -> bool:
     connector = CONNECTORS.get(channel.network)
     if connector is None or capability not in connector.capabilities:
         return False
-    return channel.network in NO_SECRET_NEEDED or channel.has_credentials
+    if channel.network in NO_SECRET_NEEDED:
+        return True
+    return channel.has_credentials and not missing_access(channel, capability)
+
+
+def missing_access(channel, capability: str) -> str:
+    """Why the access stored for the channel cannot do `capability` although it can do others (the connector
+    names what the capability needs), or "" when nothing is missing or nothing is stored at all."""
+    connector = CONNECTORS.get(channel.network)
+    need = connector.credential_needs.get(capability) if connector is not None else None
+    if need is None or not channel.has_credentials:
+        return ""
+    names, why = need
+    stored = channel_credentials(channel=channel)
+    return "" if any(stored.get(name) for name in names) else why
 
 
 def channel_abilities(channel) -> list[Ability]:
@@ -48,7 +63,9 @@ def channel_abilities(channel) -> list[Ability]:
             why = f"{label} does not offer this to Townsquare"
             abilities.append(Ability(capability, words, False, why))
         elif not channel_can(channel, capability):
-            why = "no access is stored for the account: store its token or app password below"
+            why = missing_access(channel, capability) or (
+                "no access is stored for the account: store its token or app password below"
+            )
             abilities.append(Ability(capability, words, False, why))
         elif capability == "search" and not listening_enabled(channel):
             abilities.append(Ability(capability, words, False, "switched off for this channel (see Details)"))

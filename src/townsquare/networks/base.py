@@ -90,6 +90,9 @@ class Connector:
     sync_interval: ClassVar[int | None] = None
     # The SearchTerm kinds its public search understands (networks/searchterms.py); empty: no search.
     search_kinds: ClassVar[frozenset[str]] = frozenset()
+    # Capability -> (credentials of which one must be stored for it, why not in plain words), for a capability
+    # the channel's other access cannot do: YouTube reads with an API key but replies only as the signed-in owner.
+    credential_needs: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {}
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         raise ConnectorError(f"{self.kind} cannot fetch posts", permanent=True)

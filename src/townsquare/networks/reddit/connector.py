@@ -1,13 +1,17 @@
-"""Reddit through PRAW: username mentions and replies to the account's comments in from the inbox, replies out.
+"""Reddit through PRAW: username mentions and replies to the account's comments in from the inbox; replies,
+new posts to the channel's subreddit and upvotes out; search for the listening queries; metrics.
 
 The cursor is `{"newest": created_utc of the newest item stored}`. Inbox listings run newest first; a run
 reads back until it meets that time (items at the same second come again and de-duplication absorbs them).
+Search (submissions only: Reddit's API has no comment search) keeps one such cursor per term, walked back with
+the listing's `after` (networks.base.walk_back).
 The account is either a script app's user (client id and secret and the user's password) or, when connected by
 signing in (networks/oauth2.py), the deployment's web app with the account's refresh token; all in the vault.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -18,16 +22,20 @@ import prawcore
 from praw.exceptions import RedditAPIException
 
 from townsquare.networks.base import (
+    AccountMetrics,
     Connector,
     ConnectorError,
     FetchResult,
     MediaItem,
     PostGone,
     PublishResult,
+    ReplyRefused,
     error_for_status,
     refuse_media,
+    walk_back,
 )
-from townsquare.networks.reddit.mapping import comment_to_record
+from townsquare.networks.reddit.mapping import comment_to_record, submission_to_record
+from townsquare.networks.searchterms import SearchTerm
 
 # Tests point these at the local stand-in; not a channel option, so a stored setting cannot send the
 # account's password to another host.
@@ -43,6 +51,17 @@ REQUIRED = ("client_id", "client_secret", "password")
 SIGNED_IN = ("client_id", "client_secret", "refresh_token")
 # Reddit's error types for a reply whose parent was deleted.
 GONE_ERRORS = {"DELETED_COMMENT", "DELETED_LINK"}
+# Search listings give at most 100 a page.
+SEARCH_PAGE_SIZE = 100
+# Reddit's limit on a submission's title.
+TITLE_LIMIT = 300
+# The channel options: the subreddit it posts to (and counts followers of), the subreddits it searches.
+SUBREDDIT_OPTION = "subreddit"
+SUBREDDITS_OPTION = "subreddits"
+# What a removed or deleted thing says in place of its text.
+GONE_TEXT = {"[deleted]", "[removed]"}
+# Reddit's own throttle on posting: "Take a break for 9 minutes before trying again."
+WAIT = re.compile(r"(\d+) (minute|second)s?")
 
 
 class _Requestor(prawcore.Requestor):
@@ -55,8 +74,10 @@ class _Requestor(prawcore.Requestor):
 
 class RedditConnector(Connector):
     kind = "reddit"
-    capabilities = frozenset({"fetch_mentions", "reply"})
+    capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "metrics"})
     sync_interval = 600
+    # Reddit's search matches words and "phrases" in titles and selftext, and author:name.
+    search_kinds = frozenset({"word", "phrase", "author"})
 
     def _client(self, channel, credentials: dict[str, str]) -> praw.Reddit:
         required = SIGNED_IN if credentials.get("refresh_token") else REQUIRED
@@ -96,6 +117,25 @@ class RedditConnector(Connector):
         top = max((record.extra["created_utc"] for record in records), default=newest)
         return FetchResult(records=records, cursor={"newest": top} if top is not None else {})
 
+    def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
+        """Submissions carrying the term, newest first, in r/all or the channel's `subreddits`; walked back with
+        `after` to the newest created_utc stored for this term."""
+        reddit = self._client(channel, credentials)
+        where = "+".join(_subreddits(channel)) or "all"
+        query = {"phrase": f'"{term.value}"', "author": f"author:{term.value}"}.get(term.kind, term.value)
+        walk = cursor.get("walk")
+        listing = reddit.subreddit(where).search(
+            query, sort="new", syntax="lucene", time_filter="all", limit=SEARCH_PAGE_SIZE,
+            params={"after": walk} if walk else {},
+        )  # fmt: skip
+        with _errors(subreddit=where if where != "all" else ""):
+            found = list(listing)
+            marked = [(float(item.created_utc), submission_to_record(item)) for item in found]
+        # PRAW moves `after` on only when Reddit named a next page.
+        after = listing.params.get("after")
+        next_page = after if after and after != walk and len(found) >= SEARCH_PAGE_SIZE else None
+        return walk_back(cursor=cursor, page=marked, next_page=next_page, order=float)
+
     def publish(
         self,
         *,
@@ -106,19 +146,102 @@ class RedditConnector(Connector):
         in_reply_to: str | None = None,
         media: Sequence[MediaItem] = (),
     ) -> PublishResult:
+        # PRAW submits images from files through a separate upload and a WebSocket; not offered yet.
         refuse_media(self.kind, media)
         if not in_reply_to:
-            raise ConnectorError("Townsquare can only reply on Reddit (a new post needs a subreddit and a title)")
+            return self._submit(channel, credentials, text)
         reddit = self._client(channel, credentials)
         # Reddit has no idempotency key: a reply retried after a lost answer can be made twice.
-        with _errors(gone="the comment being replied to"):
-            # Townsquare keeps Reddit ids as fullnames: t1_ a comment, t3_ a submission.
-            kind, _, thing_id = in_reply_to.partition("_")
-            target = reddit.comment(thing_id) if kind == "t1" else reddit.submission(thing_id)
+        with _errors(gone="the comment being replied to", action="reply"):
+            target = _lazy_thing(reddit, in_reply_to)
             reply = target.reply(text)
         if reply is None:
             raise PostGone("the comment being replied to is locked or deleted on Reddit")
         return PublishResult(external_id=reply.name, url=f"https://www.reddit.com{reply.permalink}")
+
+    def _submit(self, channel, credentials: dict[str, str], text: str) -> PublishResult:
+        """A new post to the channel's subreddit: the first line is its title, the rest its body; a body that is
+        one address alone makes a link post."""
+        name = _subreddit(channel)
+        if not name:
+            raise ConnectorError(
+                "a new Reddit post needs a subreddit: set the channel's option subreddit=NAME (where the account "
+                "may post)",
+                permanent=True,
+            )
+        title, _, body = text.strip().partition("\n")
+        title, body = title.strip(), body.strip()
+        if not title or len(title) > TITLE_LIMIT:
+            raise ReplyRefused(f"a Reddit post's first line is its title, of 1 to {TITLE_LIMIT} characters")
+        link = body if re.fullmatch(r"https?://\S+", body) else None
+        reddit = self._client(channel, credentials)
+        # Reddit has no idempotency key: a post retried after a lost answer can be made twice.
+        with _errors(action="post", subreddit=name):
+            kind = {"url": link} if link else {"selftext": body}
+            made = reddit.subreddit(name).submit(title, **kind, resubmit=True, send_replies=True)
+        return PublishResult(external_id=made.name, url=f"https://www.reddit.com/r/{name}/comments/{made.id}/")
+
+    def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
+        """An upvote, on a submission or a comment that still exists and is not archived."""
+        reddit = self._client(channel, credentials)
+        gone = "the post being upvoted"
+        with _errors(gone=gone, action="vote"):
+            # Looked up first: Reddit's vote endpoint does not say whether the thing was deleted.
+            thing = next(iter(reddit.info(fullnames=[external_id])), None)
+            if thing is None or _removed(thing):
+                raise PostGone(f"{gone} no longer exists on {WHAT} (it was deleted or removed)")
+            if _field(thing, "archived"):
+                raise ReplyRefused(f"{WHAT} takes no more votes on it: it is archived (older than six months)")
+            thing.upvote()
+
+    def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
+        """Followers are the subscribers of the channel's own subreddit (option `subreddit`) where it names one,
+        else of the account's profile (its followers). Each own post's score (net upvotes, never below zero) is
+        its likes; a submission's num_comments its replies."""
+        reddit = self._client(channel, credentials)
+        name = _subreddit(channel)
+        posts: dict[str, dict[str, int]] = {}
+        with _errors(subreddit=name):
+            if name:
+                followers = reddit.subreddit(name).subscribers
+            else:
+                profile = reddit.user.me().subreddit
+                followers = profile.subscribers if profile else None
+        with _errors():
+            # /api/info, 100 fullnames a call; deleted things still answer with their last counts.
+            for thing in reddit.info(fullnames=list(external_ids)):
+                # A new comment's score may be hidden for a while (Reddit then sends a placeholder).
+                counts = {} if _field(thing, "score_hidden") else {"likes": max(int(_field(thing, "score", 0)), 0)}
+                if _field(thing, "num_comments") is not None:
+                    counts["replies"] = int(_field(thing, "num_comments"))
+                posts[thing.name] = counts
+        return AccountMetrics(followers=followers, posts=posts)
+
+
+def _lazy_thing(reddit: praw.Reddit, fullname: str) -> Any:
+    """A comment or submission by fullname (t1_ a comment, t3_ a submission), not fetched."""
+    kind, _, thing_id = fullname.partition("_")
+    return reddit.comment(thing_id) if kind == "t1" else reddit.submission(thing_id)
+
+
+def _field(thing: Any, name: str, default: Any = None) -> Any:
+    """A field of the thing as Reddit sent it: PRAW would fetch the thing again for one it lacks."""
+    return vars(thing).get(name, default)
+
+
+def _removed(thing: Any) -> bool:
+    text = _field(thing, "body") or _field(thing, "selftext") or ""
+    return bool(_field(thing, "removed_by_category")) or (_field(thing, "author") is None and text in GONE_TEXT)
+
+
+def _subreddit(channel) -> str:
+    return str((channel.options or {}).get(SUBREDDIT_OPTION) or "").strip().removeprefix("r/")
+
+
+def _subreddits(channel) -> list[str]:
+    """The `subreddits` option: names separated by commas, spaces or +, with or without r/."""
+    value = str((channel.options or {}).get(SUBREDDITS_OPTION) or "")
+    return [name.removeprefix("r/") for name in re.split(r"[\s,+]+", value) if name.removeprefix("r/")]
 
 
 def _since(items: Iterable[Any], newest: float | None) -> Iterator[Any]:
@@ -130,8 +253,9 @@ def _since(items: Iterable[Any], newest: float | None) -> Iterator[Any]:
 
 
 @contextmanager
-def _errors(*, gone: str = "") -> Iterator[None]:
-    """Turn PRAW's (prawcore's) exceptions into ConnectorError in plain words."""
+def _errors(*, gone: str = "", action: str = "request", subreddit: str = "") -> Iterator[None]:
+    """Turn PRAW's (prawcore's) exceptions into ConnectorError in plain words. `subreddit`: the one the call
+    names, which may not exist or admit the account."""
     try:
         yield
     except prawcore.OAuthException as error:
@@ -141,10 +265,24 @@ def _errors(*, gone: str = "") -> Iterator[None]:
         ) from error
     except prawcore.TooManyRequests as error:
         raise error_for_status(429, what=WHAT, headers=error.response.headers) from error
-    except prawcore.NotFound as error:
+    except (prawcore.NotFound, prawcore.Redirect) as error:
+        # Reddit sends a subreddit that does not exist to its subreddit search (a redirect) or answers 404.
+        if subreddit and (isinstance(error, prawcore.Redirect) or not gone):
+            raise ConnectorError(
+                f"{WHAT} has no subreddit r/{subreddit} (banned or never made): check the channel's options",
+                permanent=True,
+            ) from error
         if gone:
             raise PostGone(f"{gone} no longer exists on {WHAT} (it was deleted)") from error
-        raise error_for_status(404, what=WHAT) from error
+        raise error_for_status(error.response.status_code, what=WHAT) from error
+    except prawcore.Forbidden as error:
+        if subreddit:
+            raise ConnectorError(
+                f"{WHAT} does not let the account into r/{subreddit} (HTTP 403: private, quarantined or the account "
+                "is banned there): check the channel's options or reconnect the account",
+                permanent=True,
+            ) from error
+        raise error_for_status(403, what=WHAT, headers=error.response.headers) from error
     except prawcore.BadJSON as error:
         raise ConnectorError(f"{WHAT} sent an answer that is not valid JSON; will try again later") from error
     except prawcore.ResponseException as error:
@@ -156,6 +294,20 @@ def _errors(*, gone: str = "") -> Iterator[None]:
         # PRAW raises it for JSON that is not the listing or thing it expected.
         raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
     except RedditAPIException as error:
-        if gone and error.items[0].error_type in GONE_ERRORS:
+        item = error.items[0]
+        if gone and item.error_type in GONE_ERRORS:
             raise PostGone(f"{gone} no longer exists on {WHAT} (it was deleted)") from error
-        raise ConnectorError(f"{WHAT} refused the reply: {error.items[0].message}") from error
+        if item.error_type == "RATELIMIT":
+            raise ConnectorError(
+                f"{WHAT} is limiting the account's {action}s: {item.message}", retry_after=_wait(item.message)
+            ) from error
+        # This one post, reply or vote (a subreddit that takes no text posts, a title too long...): trying again
+        # cannot help, but the account is fine.
+        raise ReplyRefused(f"{WHAT} refused the {action}: {item.message}") from error
+
+
+def _wait(message: str) -> float | None:
+    found = WAIT.search(message)
+    if not found:
+        return None
+    return float(found.group(1)) * (60 if found.group(2) == "minute" else 1)

@@ -1,4 +1,4 @@
-"""Reddit inbox items (comments, as the API's t1 things) to normalised posts."""
+"""Reddit things to normalised posts: inbox comments (t1) and, found by search, submissions (t3)."""
 
 from __future__ import annotations
 
@@ -15,23 +15,18 @@ DELETED = AuthorRecord(external_id="[deleted]", handle="[deleted]")
 
 def comment_to_record(comment: Any) -> PostRecord:
     """One comment. Ids are fullnames (t1_..., t3_...), so a reply's parent_id names its parent directly."""
-    author = comment.author
     body = comment.body or ""
     created = float(comment.created_utc)
     return PostRecord(
         network="reddit",
         external_id=comment.name,
-        author=AuthorRecord(
-            external_id=author.name, handle=author.name, profile_url=f"https://www.reddit.com/user/{author.name}"
-        )
-        if author
-        else DELETED,
+        author=_author(comment.author),
         created_at=datetime.fromtimestamp(created, tz=UTC),
         text=body,
         url=f"https://www.reddit.com{comment.context}" if getattr(comment, "context", "") else "",
         in_reply_to=comment.parent_id or "",
-        mentions=[name.lower() for name in USER.findall(body)],
-        links=[first or second for first, second in MARKDOWN_LINK.findall(body)],
+        mentions=_mentions(body),
+        links=_links(body),
         extra={
             "created_utc": created,
             "subreddit": str(comment.subreddit),
@@ -39,3 +34,41 @@ def comment_to_record(comment: Any) -> PostRecord:
             "reason": getattr(comment, "type", "") or "",
         },
     )
+
+
+def submission_to_record(submission: Any) -> PostRecord:
+    """One submission: its title, and its selftext as the text; a link post's address is among its links."""
+    title, body = submission.title or "", submission.selftext or ""
+    created = float(submission.created_utc)
+    link = "" if submission.is_self else submission.url
+    links = _links(body)
+    return PostRecord(
+        network="reddit",
+        external_id=submission.name,
+        author=_author(submission.author),
+        created_at=datetime.fromtimestamp(created, tz=UTC),
+        title=title,
+        text=body,
+        url=f"https://www.reddit.com{submission.permalink}",
+        mentions=_mentions(f"{title}\n{body}"),
+        links=[link, *links] if link and link not in links else links,
+        # A score is net votes and can fall below zero; a post voted down has no likes to count.
+        metrics={"likes": max(submission.score, 0), "replies": submission.num_comments},
+        extra={"created_utc": created, "subreddit": str(submission.subreddit), "reason": "search"},
+    )
+
+
+def _author(author: Any) -> AuthorRecord:
+    if not author:
+        return DELETED
+    return AuthorRecord(
+        external_id=author.name, handle=author.name, profile_url=f"https://www.reddit.com/user/{author.name}"
+    )
+
+
+def _mentions(text: str) -> list[str]:
+    return [name.lower() for name in USER.findall(text)]
+
+
+def _links(text: str) -> list[str]:
+    return [first or second for first, second in MARKDOWN_LINK.findall(text)]
