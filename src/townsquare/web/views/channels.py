@@ -95,7 +95,7 @@ def channel_edit(request, channel_id: int):
             options[LISTEN_OPTION] = changes.pop("listen")
         account = ACCOUNT_IDS.get(channel.network)
         if account is not None:
-            # Emptied: the channel names no account (it only receives imports until one is given).
+            # Emptied, the option goes: the connector then says the channel names no account.
             value = changes.pop(account.option)
             if value:
                 options[account.option] = value
