@@ -149,3 +149,72 @@ def test_the_conversation_page_explains_a_reply_it_cannot_send(
         assert "Send reply" in html and "reply-unavailable" not in html
     else:
         assert "Send reply" not in html and words in html
+
+
+def edit(client, channel, **fields):
+    url = reverse("channel_edit", kwargs={"org_slug": channel.organisation.slug, "channel_id": channel.id})
+    return client.post(url, {"handle": channel.handle, "display_name": channel.display_name, **fields}, follow=True)
+
+
+@pytest.mark.parametrize(
+    "network, option, good, bad, words",
+    [
+        ("facebook", "page_id", "104567890123456", "northfieldcouncil", "The Facebook Page id is digits only"),
+        ("instagram", "ig_user_id", "17841400000000001", "17841400000000001 ", None),
+        ("instagram", "ig_user_id", "17841400000000001", "١٧٨٤١", "The Instagram account id is digits only"),
+        ("linkedin", "organization_id", "2414183", "urn:li:organization:2414183", "The LinkedIn organisation id is"),
+        ("youtube", "channel_id", "UCnorthfield0000000000a1", "UCnorthfield", "The YouTube channel id is UC followed"),
+    ],
+)
+def test_the_accounts_id_is_seen_and_set_in_the_details_form(
+    client_for, organisation, people, network, option, good, bad, words
+):
+    channel = channel_create(organisation=organisation, network=network, handle="council", options={"keep": "me"})
+    admin = client_for("admin")
+    assert f'name="{option}"' in page(admin, channel)
+    html = edit(admin, channel, **{option: good}).content.decode()
+    assert "Saved." in html and f'value="{good}"' in html
+    channel.refresh_from_db()
+    assert channel.options == {"keep": "me", option: good}
+    event = ChannelEvent.objects.filter(channel=channel, action="changed").latest("id")
+    assert event.actor == people["admin"] and event.detail == {"options": [{"keep": "me"}, channel.options]}
+    html = edit(admin, channel, **{option: bad}).content.decode()
+    channel.refresh_from_db()
+    if words is None:
+        # Spaces around a pasted id are not part of it.
+        assert "Saved." in html and channel.options[option] == bad.strip()
+        return
+    assert "Nothing was saved." in html and words in html and channel.options[option] == good
+    assert ChannelEvent.objects.filter(channel=channel, action="changed").count() == 1
+    # Emptied, the channel names no account any more.
+    edit(admin, channel, **{option: ""})
+    channel.refresh_from_db()
+    assert channel.options == {"keep": "me"}
+
+
+def test_only_networks_that_need_an_account_id_ask_for_one(client_for, organisation, bluesky):
+    admin = client_for("admin")
+    html = page(admin, bluesky)
+    assert not any(f'name="{option}"' in html for option in ("page_id", "ig_user_id", "organization_id", "channel_id"))
+    # A field the form does not offer for this network is not stored.
+    edit(admin, bluesky, page_id="104567890123456", listen="on")
+    bluesky.refresh_from_db()
+    assert bluesky.options == {"service": "https://pds.example", "listen": True}
+
+
+def test_another_organisations_channel_or_a_member_who_may_not_manage_channels_changes_nothing(
+    client_for, organisation, other_organisation
+):
+    theirs = channel_create(
+        organisation=other_organisation, network="facebook", handle="southby", options={"page_id": "111"}
+    )
+    url = reverse("channel_edit", kwargs={"org_slug": organisation.slug, "channel_id": theirs.id})
+    response = client_for("owner").post(url, {"handle": "southby", "page_id": "222"})
+    assert response.status_code == 404
+    ours = channel_create(organisation=organisation, network="facebook", handle="council", options={"page_id": "111"})
+    url = reverse("channel_edit", kwargs={"org_slug": organisation.slug, "channel_id": ours.id})
+    assert client_for("editor").post(url, {"handle": "council", "page_id": "222"}).status_code == 403
+    theirs.refresh_from_db()
+    ours.refresh_from_db()
+    assert theirs.options == {"page_id": "111"} and ours.options == {"page_id": "111"}
+    assert not ChannelEvent.objects.filter(action="changed").exists()

@@ -1,11 +1,12 @@
 """Instagram business accounts through the Instagram Graph API pointed at the local stand-in: comments (and
-replies) on the account's media and media that tag it in; replies, two-step publishing and metrics out."""
+replies) on the account's media, media that tag it and (with messages=on) direct messages through the linked Page
+in; replies, private answers, two-step publishing and metrics out."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +15,10 @@ from django.core.management.base import CommandError
 from tests.connectors.conftest import Canned
 from tests.connectors.test_facebook import JSON, START, graph_error, when
 from townsquare.channels.models import Channel, ChannelStatus
-from townsquare.networks.base import ConnectorError, MediaItem, PostGone
+from townsquare.inbox.models import Conversation, OutgoingReply
+from townsquare.inbox.senders import ReplyFailed
+from townsquare.inbox.services import conversation_reply
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone, ReplyRefused
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.facebook import graph as facebook_graph
 from townsquare.networks.sync import channel_sync
@@ -24,6 +28,10 @@ IG = "17841400000000001"
 TOKEN = "EAAGpagetokenlinkedtoinstagram00"
 V = "/v23.0"
 MEDIA = f"{V}/{IG}/media"
+# The linked Page's conversations and Send API, through the Page token's "me".
+CONVERSATIONS = f"{V}/me/conversations"
+SEND = f"{V}/me/messages"
+ACCOUNT = {"username": "northfield.council", "id": IG}
 
 
 class FakeInstagram:
@@ -36,8 +44,14 @@ class FakeInstagram:
         self.containers: list[dict] = []
         self.published: list[str] = []
         self.replies: list[tuple[str, str]] = []
+        # Direct messages: conversation id -> its messages; what the Send API took; people outside the window.
+        self.conversations: dict[str, list[dict]] = {}
+        self.sent: list[dict] = []
+        self.window_closed: set[str] = set()
         network.routes.update(
             {
+                ("GET", CONVERSATIONS): self._conversations,
+                ("POST", SEND): self._send,
                 ("GET", MEDIA): self._media,
                 ("GET", f"{V}/{IG}/tags"): self._tags,
                 ("POST", MEDIA): self._container,
@@ -135,6 +149,72 @@ class FakeInstagram:
             "comments_count": len(self.comments[media_id]),
         }
 
+    def message(self, igsid: str, second: int, text: str = "", *, ours: bool = False) -> str:
+        """A direct message in the conversation with `igsid`, as Graph's Message node has it for Instagram."""
+        conversation = f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}"
+        messages = self.conversations.setdefault(conversation, [])
+        person = {"username": f"resident.{igsid[-3:]}", "id": igsid}
+        message_id = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOj{igsid}{second:05d}"
+        messages.append(
+            {
+                "id": message_id,
+                "message": text or f"Hello, message {second}",
+                "from": ACCOUNT if ours else person,
+                "to": {"data": [person if ours else ACCOUNT]},
+                "created_time": when(second),
+            }
+        )
+        path = f"{V}/{conversation}/messages"
+        self.network.routes[("GET", path)] = lambda q, b, h, c=conversation: (200, self._message_page(c, q))
+        self.network.routes[("GET", f"{V}/{message_id}")] = lambda q, b, h, m=message_id: self._one_message(m)
+        return message_id
+
+    def _message_page(self, conversation: str, query) -> dict:
+        items = sorted(self.conversations[conversation], key=lambda item: item["created_time"], reverse=True)
+        if "after" in query:
+            items = [item for item in items if item["created_time"] < query["after"][0]]
+        answer = {"data": items[:25], "paging": {"cursors": {"before": "QVFIU", "after": "QVFIR"}}}
+        if len(items) > 25:
+            after = urlencode({"limit": 25, "after": items[24]["created_time"]})
+            answer["paging"]["next"] = f"{self.network.url}{V}/{conversation}/messages?{after}"
+        return answer
+
+    def _conversations(self, query, body, headers) -> tuple[int, dict]:
+        if headers.get("Authorization") != f"OAuth {TOKEN}":
+            return 400, json.loads(graph_error(190, "Invalid OAuth access token."))
+        assert query["platform"] == ["instagram"] and "messages.limit(25){id,message,from,to" in query["fields"][0]
+        rows = [
+            {"id": c, "updated_time": max(m["created_time"] for m in messages), "messages": self._message_page(c, {})}
+            for c, messages in self.conversations.items()
+        ]
+        rows.sort(key=lambda row: row["updated_time"], reverse=True)
+        if "after" in query:
+            rows = [row for row in rows if row["updated_time"] < query["after"][0]]
+        size = int(query.get("limit", ["25"])[0])
+        answer = {"data": rows[:size], "paging": {"cursors": {"before": "QVFI", "after": "QVFH"}}}
+        if len(rows) > size:
+            # Graph's next link repeats the request's parameters.
+            again = urlencode({**{k: v[0] for k, v in query.items()}, "after": rows[size - 1]["updated_time"]})
+            answer["paging"]["next"] = f"{self.network.url}{CONVERSATIONS}?{again}"
+        return 200, answer
+
+    def _one_message(self, message_id: str) -> tuple[int, dict]:
+        if message_id in self.gone:
+            return self._missing(message_id)
+        found = next(m for messages in self.conversations.values() for m in messages if m["id"] == message_id)
+        return 200, {"id": message_id, "from": found["from"], "to": found["to"]}
+
+    def _send(self, query, body, headers) -> tuple[int, dict]:
+        form = {k: json.loads(v[0]) if k != "messaging_type" else v[0] for k, v in parse_qs(body.decode()).items()}
+        igsid = form["recipient"]["id"]
+        if igsid in self.window_closed:
+            error = json.loads(graph_error(10, "This message is sent outside of allowed window.", 2534022))
+            error["error"]["type"] = "IGApiException"
+            return 403, error
+        self.sent.append(form)
+        sent = self.message(igsid, 5000 + len(self.sent), form["message"]["text"], ours=True)
+        return 200, {"recipient_id": igsid, "message_id": sent}
+
 
 @pytest.fixture
 def instagram(fake_network, monkeypatch) -> FakeInstagram:
@@ -143,7 +223,7 @@ def instagram(fake_network, monkeypatch) -> FakeInstagram:
     return FakeInstagram(fake_network)
 
 
-def add_channel() -> Channel:
+def add_channel(*options: str) -> Channel:
     call_command(
         "channel",
         "add",
@@ -157,6 +237,7 @@ def add_channel() -> Channel:
         f"ig_user_id={IG}",
         "--token",
         TOKEN,
+        *options,
     )
     return Channel.objects.get(network="instagram")
 
@@ -356,3 +437,179 @@ def test_a_failed_permalink_lookup_does_not_fail_a_made_post(organisation, insta
     )
     assert made.external_id == str(18000000000000000 + 5001) and made.url == ""
     assert len(instagram.published) == 1
+
+
+MESSAGES = ("--option", "messages=on")
+
+
+def test_direct_messages_are_read_through_the_page_conversation_by_conversation(organisation, instagram, capsys):
+    first = instagram.message("17845001", 1, "Is the recycling centre open on Sunday? #bins")
+    ours = instagram.message("17845001", 2, "Yes, 9am to 4pm", ours=True)
+    other = instagram.message("17845002", 3, "My street was missed")
+    channel = add_channel(*MESSAGES)
+    assert "fetched 3, stored 3, duplicates 0" in sync(capsys)
+    theirs = Post.objects.get(external_id=first)
+    assert theirs.extra == {"kind": "message", "direct_to": "northfield.council"} and theirs.hashtags == ["bins"]
+    assert theirs.author.handle == "resident.001" and theirs.author.external_id == "17845001"
+    answer = Post.objects.get(external_id=ours)
+    assert answer.extra == {"kind": "message", "direct_to": "resident.001"}
+    assert answer.author.handle == "northfield.council" and answer.author.external_id == IG
+    assert Post.objects.get(external_id=other).extra["direct_to"] == "northfield.council"
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"newest": (START + timedelta(seconds=3)).isoformat()}
+    # Later: 30 people write (two pages of conversations) and one writes 60 messages (three message pages).
+    many = [instagram.message(str(17846000 + n), 100 + n) for n in range(30)]
+    long = [instagram.message("17845001", 200 + n) for n in range(60)]
+    assert "stored 90, duplicates 1" in sync(capsys)
+    assert set(stored()) == {first, ours, other, *many, *long}
+    messages_of_long = f"{V}/aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ617845001/messages"
+    assert instagram.network.hits(CONVERSATIONS) == 1 + 2 and instagram.network.hits(messages_of_long) == 2
+    # Nothing new: the newest second comes again and is absorbed; older conversations are not read.
+    assert "stored 0, duplicates 1" in sync(capsys)
+    assert instagram.network.hits(CONVERSATIONS) == 1 + 2 + 1 and instagram.network.hits(messages_of_long) == 2
+
+
+def test_messages_are_not_read_without_the_option(organisation, instagram, capsys):
+    instagram.message("17845001", 1)
+    add_channel()
+    assert "fetched 0" in sync(capsys) and instagram.network.hits(CONVERSATIONS) == 0
+
+
+APP_USAGE = json.dumps({"call_count": 100, "total_cputime": 12, "total_time": 15})
+MESSAGE_FAILURES = {
+    "rate limited by the app's usage": (
+        Canned(400, graph_error(4, "Application request limit reached"), {**JSON, "X-App-Usage": APP_USAGE}),
+        "limiting requests (code 4)",
+        ChannelStatus.ERROR,
+        None,
+    ),
+    "too many requests": (
+        Canned(429, graph_error(613, "Calls to this api have exceeded the rate limit."), {**JSON, "Retry-After": "90"}),
+        "limiting requests (code 613); trying again in 90 seconds",
+        ChannelStatus.ERROR,
+        90,
+    ),
+    "expired token": (
+        Canned(400, graph_error(190, "Error validating access token: Session has expired.", 463), JSON),
+        "refused the stored access (code 190",
+        ChannelStatus.DISABLED,
+        None,
+    ),
+    "malformed JSON": (Canned(200, b'{"data": [{"id": "aWdf', JSON), "not valid JSON", ChannelStatus.ERROR, None),
+    "unreadable JSON": (
+        Canned(200, b'{"data": [{"id": "aWdfZAG06", "messages": {"data": [{"id": "x"}]}}]}', JSON),
+        "cannot read",
+        ChannelStatus.ERROR,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MESSAGE_FAILURES))
+def test_conversation_failures_are_recorded_and_nothing_is_lost(case, organisation, instagram, capsys):
+    answer, words, status, wait = MESSAGE_FAILURES[case]
+    first = instagram.message("17845001", 1)
+    channel = add_channel(*MESSAGES)
+    sync(capsys)
+    later = [instagram.message("17845001", 10), instagram.message("17845003", 11), instagram.add_media(12)]
+    instagram.network.fail_next(CONVERSATIONS, answer)
+    channel.refresh_from_db()
+    cursor = channel.sync_cursor
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert channel.status == status and words in channel.last_error and channel.sync_cursor == cursor
+    assert report.permanent == (status == ChannelStatus.DISABLED) and report.retry_after == wait
+    assert stored() == [first]
+    call_command("sync", "--org", "northfield", "--channel", str(channel.id))
+    assert stored() == sorted([first, *later])
+
+
+def test_a_message_page_that_fails_stores_nothing_of_the_run(organisation, instagram, capsys):
+    first = instagram.message("17845001", 1)
+    channel = add_channel(*MESSAGES)
+    sync(capsys)
+    long = [instagram.message("17845001", 10 + n) for n in range(30)]
+    messages = f"{V}/aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ617845001/messages"
+    instagram.network.fail_next(messages, Canned(500, graph_error(2, "An unexpected error has occurred."), JSON))
+    channel.refresh_from_db()
+    assert "problem of its own (code 2)" in channel_sync(channel=channel).error
+    assert stored() == [first]
+    channel_sync(channel=channel)
+    assert stored() == sorted([first, *long])
+
+
+def test_a_message_is_answered_privately_through_the_send_api(organisation, instagram):
+    channel = add_channel(*MESSAGES)
+    connector = CONNECTORS["instagram"]
+    credentials = {"access_token": TOKEN}
+    message = instagram.message("17845001", 1)
+    sent = connector.publish(
+        channel=channel, credentials=credentials, text="We can help", idempotency_key="k", in_reply_to=message
+    )
+    assert instagram.sent == [
+        {"recipient": {"id": "17845001"}, "messaging_type": "RESPONSE", "message": {"text": "We can help"}}
+    ]
+    conversation = "aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ617845001"
+    assert sent.external_id == instagram.conversations[conversation][-1]["id"] and not instagram.replies
+    # Answering the account's own message reaches the person it was sent to.
+    connector.publish(
+        channel=channel, credentials=credentials, text="Also", idempotency_key="a", in_reply_to=sent.external_id
+    )
+    assert instagram.sent[-1]["recipient"] == {"id": "17845001"}
+    picture = MediaItem(data=b"", mime_type="image/jpeg", alt_text="Map", url="https://media.example/m.jpg")
+    with pytest.raises(ReplyRefused, match="cannot attach images to an Instagram private message"):
+        connector.publish(
+            channel=channel,
+            credentials=credentials,
+            text="Map",
+            idempotency_key="m",
+            in_reply_to=message,
+            media=[picture],
+        )
+    assert len(instagram.sent) == 2
+
+
+def test_a_deleted_message_or_a_closed_window_refuses_the_answer_in_plain_words(organisation, instagram):
+    channel = add_channel(*MESSAGES)
+    gone, late = instagram.message("17845001", 1), instagram.message("17845002", 2)
+    instagram.gone.add(gone)
+    instagram.window_closed.add("17845002")
+    credentials = {"access_token": TOKEN}
+    with pytest.raises(PostGone, match="message being answered no longer exists"):
+        CONNECTORS["instagram"].publish(
+            channel=channel, credentials=credentials, text="Hi", idempotency_key="g", in_reply_to=gone
+        )
+    with pytest.raises(ReplyRefused, match="more than 24 hours since their last message") as refused:
+        CONNECTORS["instagram"].publish(
+            channel=channel, credentials=credentials, text="Hi", idempotency_key="l", in_reply_to=late
+        )
+    assert refused.value.permanent and "Instagram" in refused.value.message and instagram.sent == []
+
+
+def test_the_inbox_answers_a_message_in_its_own_conversation_and_a_closed_window_keeps_the_channel(
+    organisation, instagram, people
+):
+    channel = add_channel(*MESSAGES)
+    instagram.message("17845001", 1, "Hello, my bin was not collected")
+    latest = instagram.message("17845001", 2, "It is 4 Mill Lane")
+    instagram.message("17845002", 3, "Someone else entirely")
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation, participant__handle="resident.001")
+    assert conversation.kind == Conversation.DIRECT and conversation.channel == channel
+    conversation_reply(conversation=conversation, actor=people["editor"], text="On its way today", seen_event_id=0)
+    assert instagram.sent[0]["recipient"] == {"id": "17845001"} and not instagram.replies  # nothing public
+    assert instagram.network.requests[-2][1] == f"{V}/{latest}"  # the person was found from their latest message
+    ours = Post.objects.get(network="instagram", text="On its way today")
+    assert ours.extra["direct_to"] == "resident.001"
+    # The answer comes back on the next run as the account's message: still one conversation, stored once.
+    call_command("sync", "--org", "northfield")
+    assert Post.objects.filter(network="instagram", text="On its way today").count() == 1
+    assert Conversation.objects.filter(organisation=organisation).count() == 2
+    # Past the 24-hour window: the reply fails in plain words and the channel stays enabled.
+    instagram.window_closed.add("17845002")
+    other = Conversation.objects.get(organisation=organisation, participant__handle="resident.002")
+    with pytest.raises(ReplyFailed, match="more than 24 hours since their last message") as failed:
+        conversation_reply(conversation=other, actor=people["editor"], text="Sorry, late", seen_event_id=0)
+    assert failed.value.permanent and OutgoingReply.objects.get(conversation=other).state == OutgoingReply.State.FAILED
+    channel.refresh_from_db()
+    assert channel.status != ChannelStatus.DISABLED

@@ -1,6 +1,6 @@
 """LinkedIn organisation pages through the Community Management API pointed at the local stand-in: comments on
 the organisation's posts in; posts with images and alt text, replies and metrics out. Payloads follow the shapes
-LinkedIn documents for the Posts, Social Actions, Images and Network Sizes APIs."""
+LinkedIn documents for the Posts, Social Actions, Reactions, Images and Network Sizes APIs."""
 
 from __future__ import annotations
 
@@ -47,8 +47,11 @@ class FakeLinkedIn:
         self.created: list[dict] = []
         self.replies: list[tuple[str, dict]] = []
         self.images: list[tuple[str, bytes]] = []
+        # (actor, root) of each reaction made.
+        self.reactions: list[tuple[str, str]] = []
         network.routes.update(
             {
+                ("POST", "/rest/reactions"): self._react,
                 ("GET", POSTS): self._list_posts,
                 ("POST", POSTS): self._create,
                 ("POST", "/rest/images"): self._initialise,
@@ -147,6 +150,20 @@ class FakeLinkedIn:
         return 200, {
             "value": {"uploadUrlExpiresAt": START_MS + 10**7, "uploadUrl": self.network.url + upload, "image": image}
         }
+
+    def _react(self, query, body, headers) -> tuple[int, dict, dict]:
+        assert headers["LinkedIn-Version"] == linkedin_api.API_VERSION
+        actor, form = query["actor"][0], json.loads(body)
+        assert form["reactionType"] == "LIKE"
+        root = form["root"]
+        if root in self.gone or not any(post["id"] == root for post in self.posts):
+            return 404, json.loads(problem(404, "NOT_FOUND", "Not Found", 100)), {}
+        if (actor, root) in self.reactions:
+            return 409, json.loads(problem(409, "CONFLICT", "Reaction already exists", 100)), {}
+        self.reactions.append((actor, root))
+        reaction = f"urn:li:reaction:({actor},{root.replace('share', 'activity')})"
+        made = {"id": reaction, "root": root, "reactionType": "LIKE", "created": {"actor": actor, "time": START_MS}}
+        return 201, made, {"x-restli-id": reaction}
 
     def _uploaded(self, image: str, body: bytes) -> tuple[int, dict]:
         self.images = [(urn, body if urn == image else data) for urn, data in self.images]
@@ -380,3 +397,45 @@ def test_a_post_answered_without_its_id_is_not_published_again(organisation, lin
             channel=channel, credentials={"access_token": TOKEN}, text="Bins as normal", idempotency_key="k"
         )
     assert failed.value.permanent
+
+
+def test_like_is_a_reaction_by_the_organisation_and_a_second_like_is_done_already(organisation, linkedin):
+    channel = add_channel()
+    post = linkedin.post(1)
+    like = CONNECTORS["linkedin"].like
+    like(channel=channel, credentials={"access_token": TOKEN}, external_id=post)
+    assert linkedin.reactions == [(AUTHOR, post)]
+    # Liked before (here or on LinkedIn itself): LinkedIn answers 409, which is the like being there.
+    like(channel=channel, credentials={"access_token": TOKEN}, external_id=post)
+    assert linkedin.reactions == [(AUTHOR, post)] and linkedin.network.hits("/rest/reactions") == 2
+    linkedin.gone.add(post)
+    with pytest.raises(PostGone, match="the post being liked no longer exists"):
+        like(channel=channel, credentials={"access_token": TOKEN}, external_id=post)
+
+
+LIKE_FAILURES = {
+    "refused": (
+        Canned(403, problem(403, "ACCESS_DENIED", "Not enough permissions to access: reactions.CREATE", 100), JSON),
+        "refused the stored access (HTTP 403): reconnect the account with a new token (ACCESS_DENIED",
+        True,
+        None,
+    ),
+    "rate limited": (
+        Canned(429, problem(429, "TOO_MANY_REQUESTS", "Resource level throttle limit"), {**JSON, "Retry-After": "45"}),
+        "limiting requests (HTTP 429); trying again in 45 seconds",
+        False,
+        45,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LIKE_FAILURES))
+def test_a_like_that_fails_says_why_and_likes_nothing(case, organisation, linkedin):
+    answer, words, permanent, wait = LIKE_FAILURES[case]
+    channel = add_channel()
+    post = linkedin.post(1)
+    linkedin.network.fail_next("/rest/reactions", answer)
+    with pytest.raises(ConnectorError) as failed:
+        CONNECTORS["linkedin"].like(channel=channel, credentials={"access_token": TOKEN}, external_id=post)
+    assert words in failed.value.message and not isinstance(failed.value, PostGone)
+    assert failed.value.permanent == permanent and failed.value.retry_after == wait and linkedin.reactions == []

@@ -108,6 +108,7 @@ PROVIDERS: dict[str, Provider] = {
             "instagram_content_publish",
             "instagram_manage_comments",
             "instagram_manage_insights",
+            "instagram_manage_messages",
         ),
         scope_separator=",",
     ),

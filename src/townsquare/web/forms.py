@@ -1,4 +1,7 @@
+from dataclasses import dataclass
+
 from django import forms
+from django.core.validators import RegexValidator
 
 from townsquare.networks.registry import network_choices
 from townsquare.orgs.models import Organisation
@@ -55,8 +58,35 @@ class ChannelForm(forms.Form):
     display_name = forms.CharField(max_length=200, required=False)
 
 
+@dataclass(frozen=True)
+class AccountId:
+    """The channel option naming the account on its network, as the network's connector (and the check after
+    signing in) reads it."""
+
+    option: str
+    label: str
+    # The whole value must match; ASCII only ([0-9], not \d, which takes any script's digits).
+    pattern: str
+    rule: str
+    example: str
+
+
+ACCOUNT_IDS = {
+    "facebook": AccountId("page_id", "Facebook Page id", r"[0-9]+", "digits only", "104567890123456"),
+    "instagram": AccountId("ig_user_id", "Instagram account id", r"[0-9]+", "digits only", "17841400000000001"),
+    "linkedin": AccountId("organization_id", "LinkedIn organisation id", r"[0-9]+", "digits only", "2414183"),
+    "youtube": AccountId(
+        "channel_id",
+        "YouTube channel id",
+        r"UC[A-Za-z0-9_-]{22}",
+        "UC followed by 22 letters, digits, - or _",
+        "UCnorthfield0000000000a1",
+    ),
+}
+
+
 class ChannelEditForm(forms.Form):
-    handle = forms.CharField(max_length=200)
+    handle = forms.CharField(max_length=200, error_messages={"required": "Give the channel a handle."})
     display_name = forms.CharField(max_length=200, required=False)
     listen = forms.BooleanField(
         required=False,
@@ -65,11 +95,26 @@ class ChannelEditForm(forms.Form):
         "posts that match one. It spends the account's requests.",
     )
 
-    def __init__(self, *args, searchable: bool = False, **kwargs) -> None:
+    def __init__(self, *args, searchable: bool = False, network: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Offered only where the network has a public search.
         if not searchable:
             del self.fields["listen"]
+        account = ACCOUNT_IDS.get(network)
+        if account is not None:
+            self.fields[account.option] = forms.CharField(
+                required=False,
+                max_length=100,
+                label=account.label,
+                help_text=f"{account.rule}, e.g. {account.example}. Townsquare reads and acts on this account; "
+                "signing in checks that you manage it. Empty: none yet.",
+                validators=[
+                    RegexValidator(
+                        rf"\A{account.pattern}\Z",
+                        f"The {account.label} is {account.rule} (e.g. {account.example}).",
+                    )
+                ],
+            )
 
 
 class CredentialsForm(forms.Form):

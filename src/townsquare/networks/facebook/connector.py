@@ -14,7 +14,6 @@ reply to a message (its id starts "m_") is sent privately through the Send API. 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,21 +29,27 @@ from townsquare.networks.base import (
     PublishResult,
     ReplyRefused,
 )
-from townsquare.networks.facebook.graph import Graph
+from townsquare.networks.facebook.graph import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    Graph,
+    conversation_messages,
+    graph_time,
+    messages_on,
+    newer,
+    private_reply,
+)
 from townsquare.networks.facebook.mapping import (
-    CONVERSATION_FIELDS,
     POST_FIELDS,
     TAGGED_FIELDS,
     comment_to_record,
     message_to_record,
     post_to_record,
 )
-from townsquare.posts.normalise import PostRecord, parse_datetime
+from townsquare.posts.normalise import PostRecord
 
 # Comments arrive mostly in a post's first days; older posts are not read for new comments.
 FEED_DAYS = 14
-PAGE_SIZE = 25
-MAX_PAGES = 10
 WHAT = "the Facebook Graph API"
 # Messenger message ids ("m_..."); post and comment ids are numbers joined by "_".
 MESSAGE_PREFIX = "m_"
@@ -68,21 +73,22 @@ class FacebookConnector(Connector):
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         graph, page_id = self._graph(channel, credentials)
-        newest = _time(cursor["newest"]) if cursor.get("newest") else None
+        newest = graph_time(cursor["newest"]) if cursor.get("newest") else None
         records: list[PostRecord] = []
         try:
             for post in self._recent(graph, f"{page_id}/feed", first_run=newest is None):
-                if newest is None or _time(post["created_time"]) >= newest:
+                if newest is None or graph_time(post["created_time"]) >= newest:
                     records.append(post_to_record(post))
                 records.extend(self._comments(graph, post, newest))
             tagged = {"fields": TAGGED_FIELDS, "limit": PAGE_SIZE}
             pages = 1 if newest is None else MAX_PAGES
             for post in graph.items(graph.get(f"{page_id}/tagged", tagged), pages=pages):
-                if newest is not None and _time(post["created_time"]) < newest:
+                if newest is not None and graph_time(post["created_time"]) < newest:
                     break
                 records.append(post_to_record(post, kind="tagged"))
-            if _messages_on(channel):
-                records.extend(self._messages(graph, page_id, channel.handle, newest))
+            if messages_on(channel):
+                messages = conversation_messages(graph, page_id, platform="messenger", newest=newest)
+                records.extend(message_to_record(item, own_id=page_id, own_handle=channel.handle) for item in messages)
         except (KeyError, TypeError, ValueError) as error:
             raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
         # One identity for the Page: its comments and posts name it by id, its messages by the channel's handle
@@ -96,26 +102,13 @@ class FacebookConnector(Connector):
         since = datetime.now(UTC) - timedelta(days=FEED_DAYS)
         params = {"fields": POST_FIELDS, "limit": PAGE_SIZE}
         for post in graph.items(graph.get(path, params), pages=1 if first_run else MAX_PAGES):
-            if _time(post["created_time"]) < since:
+            if graph_time(post["created_time"]) < since:
                 return
             yield post
 
     def _comments(self, graph: Graph, post: dict[str, Any], newest: datetime | None) -> list[PostRecord]:
         """The post's comments newer than `newest`; further pages only while a whole page is new."""
-        return [comment_to_record(item, post_id=post["id"]) for item in _newer(graph, post.get("comments"), newest)]
-
-    def _messages(self, graph: Graph, page_id: str, handle: str, newest: datetime | None) -> list[PostRecord]:
-        """Messages of the Page's conversations newer than `newest`; conversations come most recently updated
-        first, so reading stops at the first one not updated since."""
-        params = {"platform": "messenger", "fields": CONVERSATION_FIELDS, "limit": PAGE_SIZE}
-        found = []
-        answer = graph.get(f"{page_id}/conversations", params)
-        for conversation in graph.items(answer, pages=1 if newest is None else MAX_PAGES):
-            if newest is not None and _time(conversation["updated_time"]) < newest:
-                break
-            for message in _newer(graph, conversation.get("messages"), newest):
-                found.append(message_to_record(message, page_id=page_id, page_handle=handle))
-        return found
+        return [comment_to_record(item, post_id=post["id"]) for item in newer(graph, post.get("comments"), newest)]
 
     def publish(
         self,
@@ -130,7 +123,10 @@ class FacebookConnector(Connector):
         graph, page_id = self._graph(channel, credentials)
         # Graph has no idempotency key: a publish retried after a lost answer can post twice.
         if in_reply_to and in_reply_to.startswith(MESSAGE_PREFIX):
-            return self._message(graph, page_id, text, in_reply_to, media)
+            if media:
+                raise ReplyRefused("Townsquare cannot attach images to a Facebook private message yet")
+            sent = private_reply(graph, page_id, own_id=page_id, text=text, in_reply_to=in_reply_to)
+            return PublishResult(external_id=sent, url="")
         if in_reply_to:
             if len(media) > 1:
                 raise ConnectorError("a Facebook comment takes at most one image", permanent=True)
@@ -144,33 +140,6 @@ class FacebookConnector(Connector):
             data[f"attached_media[{number}]"] = f'{{"media_fbid": "{self._upload(graph, page_id, item)}"}}'
         made = graph.create(f"{page_id}/feed", data)
         return PublishResult(external_id=made, url=f"https://www.facebook.com/{made}")
-
-    def _message(
-        self, graph: Graph, page_id: str, text: str, in_reply_to: str, media: Sequence[MediaItem]
-    ) -> PublishResult:
-        """A private answer through the Send API to the person in the message answered (their PSID)."""
-        if media:
-            raise ReplyRefused("Townsquare cannot attach images to a Facebook private message yet")
-        message = graph.get(in_reply_to, {"fields": "from,to"}, gone="the message being answered")
-        people = [
-            str(who["id"])
-            for who in [message.get("from") or {}, *((message.get("to") or {}).get("data") or [])]
-            if who.get("id") and str(who["id"]) != page_id
-        ]
-        if not people:
-            raise ConnectorError(f"{WHAT} sent a message without the person in it; will try again later")
-        data = {
-            "recipient": json.dumps({"id": people[0]}),
-            "messaging_type": "RESPONSE",
-            "message": json.dumps({"text": text}),
-        }
-        sent = graph.post(f"{page_id}/messages", data).get("message_id")
-        if not sent:
-            raise ConnectorError(
-                f"{WHAT} answered without the new message id: it may have been sent; check before trying again",
-                permanent=True,
-            )
-        return PublishResult(external_id=str(sent), url="")
 
     def _upload(self, graph: Graph, page_id: str, item: MediaItem) -> str:
         """An unpublished photo with its alt text, to attach to the post or comment that follows."""
@@ -208,29 +177,7 @@ class FacebookConnector(Connector):
         return AccountMetrics(followers=page.get("followers_count", page.get("fan_count")), posts=posts)
 
 
-def _newer(graph: Graph, page: dict[str, Any] | None, newest: datetime | None) -> Iterator[dict[str, Any]]:
-    """The items of a nested list (newest first) newer than `newest`; further pages only while a whole page is
-    new (a first run reads only the first page)."""
-    page = page or {}
-    for _ in range(MAX_PAGES):
-        items = page.get("data") or []
-        fresh = [item for item in items if newest is None or _time(item["created_time"]) >= newest]
-        yield from fresh
-        following = (page.get("paging") or {}).get("next")
-        if newest is None or len(fresh) < len(items) or not following:
-            return
-        page = graph.get(following)
-
-
 def _as_channel(record: PostRecord, page_id: str, handle: str) -> PostRecord:
     if record.author.external_id != page_id or record.author.handle == handle:
         return record
     return replace(record, author=replace(record.author, handle=handle))
-
-
-def _messages_on(channel) -> bool:
-    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
-
-
-def _time(value: str) -> datetime:
-    return parse_datetime(value).astimezone(UTC)

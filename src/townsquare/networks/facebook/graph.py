@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from townsquare.networks.base import ConnectorError, PostGone, ReplyRefused, error_for_status, retry_after_seconds
+from townsquare.posts.normalise import parse_datetime
 
 # Tests point this at the local stand-in.
 API_URL = "https://graph.facebook.com"
@@ -28,10 +30,16 @@ RATE_CODES = {4, 17, 32, 613, *range(80001, 80015)}
 TEMPORARY_CODES = {1, 2}
 # code 100 with this subcode: the object does not exist (deleted) or the token cannot see it.
 MISSING_SUBCODE = 33
-# Send API: code 10 with this subcode is a message outside the 24-hour window (not lost access, despite the
-# code); code 551 is a person who cannot be messaged (blocked the Page, or deactivated).
-OUTSIDE_WINDOW_SUBCODE = 2018278
+# Send API: code 10 with one of these subcodes is a message outside the 24-hour window (not lost access,
+# despite the code): 2018278 from Messenger, 2534022 from Instagram; code 551 is a person who cannot be
+# messaged (blocked the Page, or deactivated).
+OUTSIDE_WINDOW_SUBCODES = {2018278, 2534022}
 UNREACHABLE_CODE = 551
+# A conversation's newest messages come with it, newest first.
+MESSAGE_FIELDS = "id,message,from,to,created_time"
+CONVERSATION_FIELDS = f"id,updated_time,messages.limit(25){{{MESSAGE_FIELDS}}}"
+MAX_PAGES = 10
+PAGE_SIZE = 25
 
 
 class Graph:
@@ -98,13 +106,13 @@ def graph_error(
     """Graph's error object ({"message", "type", "code", "error_subcode", "fbtrace_id"}) in plain words."""
     code, subcode = error.get("code"), error.get("error_subcode")
     said = str(error.get("message") or "")
-    if subcode == OUTSIDE_WINDOW_SUBCODE:
+    if subcode in OUTSIDE_WINDOW_SUBCODES:
         return ReplyRefused(
-            "Facebook did not send the message: it is more than 24 hours since their last message, and a Page may "
-            "only answer within 24 hours of it; it goes out once they write again"
+            f"{what} did not send the message: it is more than 24 hours since their last message, and the account "
+            "may only answer within 24 hours of it; it goes out once they write again"
         )
     if code == UNREACHABLE_CODE:
-        return ReplyRefused(f"Facebook did not send the message: the person cannot be reached there ({said})")
+        return ReplyRefused(f"{what} did not send the message: the person cannot be reached there ({said})")
     if code in AUTH_CODES or code in PERMISSION_CODES:
         return ConnectorError(
             f"{what} refused the stored access (code {code}: {said}): reconnect the account with a new token",
@@ -141,3 +149,65 @@ def usage_wait(headers: Mapping[str, str]) -> float | None:
         if isinstance(entry, dict)
     ]
     return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
+
+
+def messages_on(channel) -> bool:
+    """Whether the channel reads and answers private messages (`--option messages=on`)."""
+    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
+
+
+def graph_time(value: str) -> datetime:
+    return parse_datetime(value).astimezone(UTC)
+
+
+def newer(graph: Graph, page: dict[str, Any] | None, newest: datetime | None) -> Iterator[dict[str, Any]]:
+    """The items of a nested list (newest first) created at or after `newest`; further pages only while a whole
+    page is new (a first run reads only the first page)."""
+    page = page or {}
+    for _ in range(MAX_PAGES):
+        items = page.get("data") or []
+        fresh = [item for item in items if newest is None or graph_time(item["created_time"]) >= newest]
+        yield from fresh
+        following = (page.get("paging") or {}).get("next")
+        if newest is None or len(fresh) < len(items) or not following:
+            return
+        page = graph.get(following)
+
+
+def conversation_messages(
+    graph: Graph, owner: str, *, platform: str, newest: datetime | None
+) -> Iterator[dict[str, Any]]:
+    """The messages of `owner`'s conversations (a Page's, on Messenger or on its linked Instagram account)
+    created since `newest`. Conversations come most recently updated first, so reading stops at the first one
+    not updated since; a first run reads the newest page of them."""
+    params = {"platform": platform, "fields": CONVERSATION_FIELDS, "limit": PAGE_SIZE}
+    answer = graph.get(f"{owner}/conversations", params)
+    for conversation in graph.items(answer, pages=1 if newest is None else MAX_PAGES):
+        if newest is not None and graph_time(conversation["updated_time"]) < newest:
+            return
+        yield from newer(graph, conversation.get("messages"), newest)
+
+
+def private_reply(graph: Graph, owner: str, *, own_id: str, text: str, in_reply_to: str) -> str:
+    """A private answer through the Send API (`POST {owner}/messages`) to the person in the message answered
+    (whoever in its `from`/`to` is not `own_id`: their page- or Instagram-scoped id); the new message's id."""
+    message = graph.get(in_reply_to, {"fields": "from,to"}, gone="the message being answered")
+    people = [
+        str(who["id"])
+        for who in [message.get("from") or {}, *((message.get("to") or {}).get("data") or [])]
+        if who.get("id") and str(who["id"]) != own_id
+    ]
+    if not people:
+        raise ConnectorError(f"{graph.what} sent a message without the person in it; will try again later")
+    data = {
+        "recipient": json.dumps({"id": people[0]}),
+        "messaging_type": "RESPONSE",
+        "message": json.dumps({"text": text}),
+    }
+    sent = graph.post(f"{owner}/messages", data).get("message_id")
+    if not sent:
+        raise ConnectorError(
+            f"{graph.what} answered without the new message id: it may have been sent; check before trying again",
+            permanent=True,
+        )
+    return str(sent)

@@ -1,7 +1,9 @@
-"""Facebook Page posts and comments (as the Graph API documents them) to normalised posts."""
+"""Facebook Page posts and comments (as the Graph API documents them) to normalised posts; Messenger and
+Instagram messages to direct messages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from townsquare.posts.normalise import HASHTAG, LINK, MENTION, UNKNOWN_AUTHOR, AuthorRecord, PostRecord, parse_datetime
@@ -14,9 +16,6 @@ TAGGED_FIELDS = (
     "id,message,created_time,updated_time,permalink_url,from{id,name},"
     "attachments{media_type,url,media{image{src}},description},shares"
 )
-MESSAGE_FIELDS = "id,message,from,to,created_time"
-# A conversation's newest messages come with it, newest first.
-CONVERSATION_FIELDS = f"id,updated_time,messages.limit(25){{{MESSAGE_FIELDS}}}"
 # Comments come with their post, newest first; `stream` includes replies to comments, with their parent.
 POST_FIELDS = f"{TAGGED_FIELDS},comments.filter(stream).order(reverse_chronological).limit(50){{{COMMENT_FIELDS}}}"
 MEDIA_TYPES = {
@@ -73,23 +72,31 @@ def _record(
     )
 
 
-def message_to_record(message: dict[str, Any], *, page_id: str, page_handle: str) -> PostRecord:
-    """A Messenger message between the Page and a person, as a direct message (docs/inbox.md): the person's
-    carry `direct_to` = the Page's handle; the Page's own are written by the channel's handle and carry the
-    person's id (their page-scoped id, PSID, which the Send API answers to)."""
+def message_to_record(
+    message: dict[str, Any],
+    *,
+    own_id: str,
+    own_handle: str,
+    network: str = "facebook",
+    person: Callable[[dict[str, Any]], AuthorRecord] = _author,
+) -> PostRecord:
+    """A message between the account (`own_id`: a Page, or an Instagram account through its Page) and a person,
+    as a direct message (docs/inbox.md): the person's carry `direct_to` = the channel's handle; the account's
+    own are written by the channel's handle and carry the person's handle (`person` makes their identity from
+    Graph's `{"id", "name"}` or `{"id", "username"}`)."""
     sender = message.get("from") or {}
-    if str(sender.get("id")) == page_id:
+    if str(sender.get("id")) == own_id:
         recipients = (message.get("to") or {}).get("data") or []
-        people = [str(who["id"]) for who in recipients if str(who.get("id")) != page_id]
+        people = [who for who in recipients if who.get("id") and str(who["id"]) != own_id]
         if not people:
-            raise ValueError(f"the Page's message {message.get('id')} names no recipient")
-        direct_to = people[0]
-        author = AuthorRecord(external_id=page_id, handle=page_handle, display_name=sender.get("name") or "")
+            raise ValueError(f"the account's message {message.get('id')} names no recipient")
+        direct_to = person(people[0]).handle
+        author = AuthorRecord(external_id=own_id, handle=own_handle, display_name=sender.get("name") or "")
     else:
-        direct_to, author = page_handle, _author(sender)
+        direct_to, author = own_handle, person(sender)
     text = message.get("message") or ""
     return PostRecord(
-        network="facebook",
+        network=network,
         external_id=message["id"],
         author=author,
         created_at=parse_datetime(message["created_time"]),

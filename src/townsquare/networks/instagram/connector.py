@@ -5,6 +5,13 @@ Like Facebook, Graph has nothing to poll for "what is new", so a run reads the a
 FEED_DAYS days with their comments (all of their pages: Graph does not promise an order) and the replies under
 each, and reads /tags back to the newest item stored. The cursor is `{"newest": timestamp of the newest item
 stored}`; items of that same second come again and de-duplication absorbs them.
+
+With the channel option `messages=on` (the linked Page's token needs the instagram_manage_messages
+permission) a run also reads the account's direct messages through its Page (Graph's conversations with
+platform=instagram, as Facebook reads Messenger), stored as direct messages under the same cursor, and a reply
+to a message (its id is not a number, unlike a comment's) is sent privately through the Send API. As on
+Messenger, the account may answer only within 24 hours of the person's last message; later, Instagram refuses
+and the reply says so.
 """
 
 from __future__ import annotations
@@ -21,17 +28,33 @@ from townsquare.networks.base import (
     MediaItem,
     PostGone,
     PublishResult,
+    ReplyRefused,
 )
-from townsquare.networks.facebook.graph import Graph
-from townsquare.networks.instagram.mapping import MEDIA_FIELDS, OWN_MEDIA_FIELDS, comment_to_record, media_to_record
-from townsquare.posts.normalise import PostRecord, parse_datetime
+from townsquare.networks.facebook.graph import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    Graph,
+    conversation_messages,
+    graph_time,
+    messages_on,
+    private_reply,
+)
+from townsquare.networks.instagram.mapping import (
+    MEDIA_FIELDS,
+    OWN_MEDIA_FIELDS,
+    comment_to_record,
+    media_to_record,
+    message_to_record,
+)
+from townsquare.posts.normalise import PostRecord
 
 FEED_DAYS = 14
-PAGE_SIZE = 25
-MAX_PAGES = 10
 # A carousel holds at most 10 images.
 MAX_IMAGES = 10
 WHAT = "the Instagram Graph API"
+# The Page the stored token belongs to (a Page token's "me"): Instagram's messages are read and sent through
+# the Page linked to the account.
+PAGE = "me"
 
 
 class InstagramConnector(Connector):
@@ -53,14 +76,14 @@ class InstagramConnector(Connector):
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         graph, account = self._graph(channel, credentials)
-        newest = _time(cursor["newest"]) if cursor.get("newest") else None
+        newest = graph_time(cursor["newest"]) if cursor.get("newest") else None
         since = datetime.now(UTC) - timedelta(days=FEED_DAYS)
         records: list[PostRecord] = []
         try:
             own = {"fields": OWN_MEDIA_FIELDS, "limit": PAGE_SIZE}
             pages = 1 if newest is None else MAX_PAGES
             for media in graph.items(graph.get(f"{account}/media", own), pages=pages):
-                if _time(media["timestamp"]) < since:
+                if graph_time(media["timestamp"]) < since:
                     break
                 if _fresh(media, newest):
                     records.append(media_to_record(media, kind="media"))
@@ -74,6 +97,9 @@ class InstagramConnector(Connector):
                 if not _fresh(media, newest):
                     break
                 records.append(media_to_record(media, kind="tagged"))
+            if messages_on(channel):
+                messages = conversation_messages(graph, PAGE, platform="instagram", newest=newest)
+                records.extend(message_to_record(item, account_id=account, handle=channel.handle) for item in messages)
         except (KeyError, TypeError, ValueError) as error:
             raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later") from error
         top = max((record.created_at for record in records), default=newest)
@@ -91,6 +117,12 @@ class InstagramConnector(Connector):
     ) -> PublishResult:
         graph, account = self._graph(channel, credentials)
         # Graph has no idempotency key: a publish retried after a lost answer can post twice.
+        if in_reply_to and not in_reply_to.isdigit():
+            # A message (comment ids are numbers; message ids are base64 text): answered privately.
+            if media:
+                raise ReplyRefused("Townsquare cannot attach images to an Instagram private message yet")
+            sent = private_reply(graph, PAGE, own_id=account, text=text, in_reply_to=in_reply_to)
+            return PublishResult(external_id=sent)
         if in_reply_to:
             if media:
                 raise ConnectorError("an Instagram reply cannot carry an image", permanent=True)
@@ -143,8 +175,4 @@ class InstagramConnector(Connector):
 
 
 def _fresh(item: dict[str, Any], newest: datetime | None) -> bool:
-    return newest is None or _time(item["timestamp"]) >= newest
-
-
-def _time(value: str) -> datetime:
-    return parse_datetime(value).astimezone(UTC)
+    return newest is None or graph_time(item["timestamp"]) >= newest

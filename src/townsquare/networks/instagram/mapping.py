@@ -1,10 +1,12 @@
-"""Instagram media and comments (as the Instagram Graph API documents them) to normalised posts."""
+"""Instagram media, comments and direct messages (as the Instagram Graph API documents them) to normalised
+posts."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from townsquare.networks.facebook.mapping import message_to_record as graph_message_to_record
 from townsquare.posts.normalise import HASHTAG, LINK, AuthorRecord, PostRecord, parse_datetime
 
 # Instagram usernames may hold dots (but not end with one), which the general pattern stops at.
@@ -65,3 +67,20 @@ def comment_to_record(comment: dict[str, Any], *, media_id: str) -> PostRecord:
         extra={"kind": "comment", "media_id": media_id},
         **_text_fields(comment.get("text") or ""),
     )
+
+
+def _person(who: dict[str, Any]) -> AuthorRecord:
+    """Someone in a conversation (`{"username", "id"}`, the id Instagram-scoped), known by username as comments'
+    authors are, or by id where Graph leaves the username out."""
+    username = who.get("username") or ""
+    return AuthorRecord(
+        external_id=str(who["id"]),
+        handle=username or str(who["id"]),
+        profile_url=f"https://www.instagram.com/{username}/" if username else "",
+    )
+
+
+def message_to_record(message: dict[str, Any], *, account_id: str, handle: str) -> PostRecord:
+    """A direct message between the account and a person, mapped as Messenger's are (docs/inbox.md): the
+    person's carry `direct_to` = the channel's handle, the account's own the person's username."""
+    return graph_message_to_record(message, own_id=account_id, own_handle=handle, network="instagram", person=_person)

@@ -8,7 +8,7 @@ classes errors in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -53,7 +53,10 @@ class LinkedIn:
             )
         return made
 
-    def call(self, method: str, path_or_url: str, *, gone: str = "", **kwargs: Any) -> requests.Response:
+    def call(
+        self, method: str, path_or_url: str, *, gone: str = "", done: Collection[int] = (), **kwargs: Any
+    ) -> requests.Response:
+        """The answer; an error status raises, except those in `done` (statuses that mean it is already so)."""
         url = path_or_url if "://" in path_or_url else f"{API_URL}{path_or_url}"
         try:
             response = self.session.request(method, url, timeout=TIMEOUT_SECONDS, **kwargs)
@@ -61,7 +64,7 @@ class LinkedIn:
             raise ConnectorError(f"could not reach {WHAT}: the request timed out; will try again later") from error
         except requests.ConnectionError as error:
             raise ConnectorError(f"could not reach {WHAT}: no answer; will try again later") from error
-        if response.status_code >= 400:
+        if response.status_code >= 400 and response.status_code not in done:
             raise _error(response, gone=gone)
         if method == "GET":
             try:

@@ -1,5 +1,5 @@
 """LinkedIn organisation pages through the Community Management API: comments on the organisation's posts in;
-posts (with images and alt text) and replies out; followers and each post's counts.
+posts (with images and alt text), replies and likes out; followers and each post's counts.
 
 As on Facebook there is nothing to poll for "what is new": a run reads the organisation's posts of the last
 FEED_DAYS days (`GET /rest/posts?q=author`) and every page of each one's comments
@@ -35,7 +35,7 @@ MAX_IMAGES = 20
 
 class LinkedInConnector(Connector):
     kind = "linkedin"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply", "metrics"})
+    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "metrics"})
     # Community Management calls are limited per day; every 15 minutes stays well inside.
     sync_interval = 900
 
@@ -137,6 +137,13 @@ class LinkedInConnector(Connector):
             raise ConnectorError("the LinkedIn API gave no address to upload the image to; will try again later")
         api.call("PUT", started["uploadUrl"], data=item.data, headers={"Content-Type": item.mime_type})
         return started["image"]
+
+    def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
+        """A LIKE reaction by the organisation on a post or comment (the Reactions API). LinkedIn answers 409
+        when the organisation has already reacted: the like is there, so that is done too."""
+        api, author = self._api(channel, credentials)
+        body = {"root": external_id, "reactionType": "LIKE"}
+        api.call("POST", "/reactions", params={"actor": author}, json=body, gone="the post being liked", done={409})
 
     def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
         api, author = self._api(channel, credentials)

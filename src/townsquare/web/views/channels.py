@@ -19,7 +19,7 @@ from townsquare.networks.listen import LISTEN_OPTION, listening_enabled
 from townsquare.networks.oauth2 import sign_in_offer
 from townsquare.orgs.access import org_view
 from townsquare.orgs.roles import Permission
-from townsquare.web.forms import ChannelEditForm, ChannelForm, CredentialsForm
+from townsquare.web.forms import ACCOUNT_IDS, ChannelEditForm, ChannelForm, CredentialsForm
 
 
 def channel_for_request(request, channel_id: int) -> Channel:
@@ -29,6 +29,16 @@ def channel_for_request(request, channel_id: int) -> Channel:
 
 def _searchable(channel: Channel) -> bool:
     return channel_can(channel, "search")
+
+
+def _edit_form(channel: Channel, data=None) -> ChannelEditForm:
+    """The Details form: handle, name, the listening switch where the network searches, and the account's id
+    on networks whose connector needs one."""
+    initial = {"handle": channel.handle, "display_name": channel.display_name, "listen": listening_enabled(channel)}
+    account = ACCOUNT_IDS.get(channel.network)
+    if account is not None:
+        initial[account.option] = (channel.options or {}).get(account.option, "")
+    return ChannelEditForm(data, initial=initial, searchable=_searchable(channel), network=channel.network)
 
 
 @org_view()
@@ -62,14 +72,7 @@ def channel_detail(request, channel_id: int):
         "web/channel.html",
         {
             "channel": channel,
-            "edit_form": ChannelEditForm(
-                initial={
-                    "handle": channel.handle,
-                    "display_name": channel.display_name,
-                    "listen": listening_enabled(channel),
-                },
-                searchable=_searchable(channel),
-            ),
+            "edit_form": _edit_form(channel),
             "abilities": channel_abilities(channel),
             "summary": channel.last_sync_summary or {},
             "credentials_form": CredentialsForm(),
@@ -84,18 +87,29 @@ def channel_detail(request, channel_id: int):
 @require_POST
 def channel_edit(request, channel_id: int):
     channel = channel_for_request(request, channel_id)
-    form = ChannelEditForm(request.POST, searchable=_searchable(channel))
+    form = _edit_form(channel, request.POST)
     if form.is_valid():
         changes = dict(form.cleaned_data)
+        options = dict(channel.options or {})
         if "listen" in changes:
-            changes["options"] = {**(channel.options or {}), LISTEN_OPTION: changes.pop("listen")}
+            options[LISTEN_OPTION] = changes.pop("listen")
+        account = ACCOUNT_IDS.get(channel.network)
+        if account is not None:
+            # Emptied, the option goes: the connector then says the channel names no account.
+            value = changes.pop(account.option)
+            if value:
+                options[account.option] = value
+            else:
+                options.pop(account.option, None)
+        # channel_update audits only what differs, so unchanged options leave no trace.
+        changes["options"] = options
         try:
             channel_update(channel=channel, actor=request.user, **changes)
             messages.success(request, "Saved.")
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))
     else:
-        messages.error(request, "Give the channel a handle.")
+        messages.error(request, "Nothing was saved. " + " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("channel", org_slug=request.organisation.slug, channel_id=channel.id)
 
 
