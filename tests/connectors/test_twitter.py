@@ -4,8 +4,10 @@ metrics out, every failure recorded and nothing lost. Payloads follow the shapes
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import time
+from urllib.parse import parse_qs
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +15,8 @@ from django.core.management.base import CommandError
 
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.channels.services import channel_credentials, channel_set_credentials
+from townsquare.networks import oauth2
 from townsquare.networks.base import ConnectorError, MediaItem, PostGone
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.sync import channel_sync
@@ -21,7 +25,9 @@ from townsquare.posts.models import Post
 
 USER_ID = "1600000000000000001"
 MENTIONS = f"/2/users/{USER_ID}/mentions"
+TOKEN_ENDPOINT = "/2/oauth2/token"
 TOKEN = "dGVzdC1vYXV0aDItdXNlci10b2tlbg"
+REFRESH = "cmVmcmVzaC10b2tlbi0w"
 FIRST = 1900000000000000000
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -78,8 +84,13 @@ class FakeX:
         self.metadata: list[dict] = []
         self.likes: list[str] = []
         self.retweets: list[str] = []
+        # OAuth 2.0: the access tokens X accepts now, the refresh tokens not yet used, each renewal asked for.
+        self.access_tokens = {TOKEN}
+        self.refresh_tokens = {REFRESH}
+        self.renewals: list[dict] = []
         network.routes.update(
             {
+                ("POST", TOKEN_ENDPOINT): self._token,
                 ("GET", MENTIONS): self._mentions,
                 ("GET", "/2/users/me"): self._me,
                 ("GET", "/2/tweets"): self._lookup,
@@ -98,7 +109,26 @@ class FakeX:
 
     def _authorised(self, headers) -> bool:
         auth = headers.get("Authorization") or ""
-        return auth == f"Bearer {TOKEN}" or auth.startswith("OAuth ")
+        return auth.removeprefix("Bearer ") in self.access_tokens or auth.startswith("OAuth ")
+
+    def expire(self) -> None:
+        """Two hours have passed: every access token given so far has expired."""
+        self.access_tokens.clear()
+
+    def _token(self, query, body, headers) -> tuple[int, dict]:
+        """POST /2/oauth2/token, grant_type=refresh_token: a new access token and a new refresh token; the old
+        refresh token stops working (X rotates them)."""
+        form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
+        self.renewals.append({"form": form, "authorization": headers.get("Authorization")})
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") not in self.refresh_tokens:
+            return 400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+        self.refresh_tokens.remove(form["refresh_token"])
+        access, refresh = f"access-{len(self.renewals)}", f"refresh-{len(self.renewals)}"
+        self.access_tokens.add(access)
+        self.refresh_tokens.add(refresh)
+        scope = "tweet.read users.read tweet.write like.write offline.access"
+        return 200, {"token_type": "bearer", "expires_in": 7200, "access_token": access, "scope": scope,
+                     "refresh_token": refresh}  # fmt: skip
 
     def _unauthorised(self) -> tuple[int, dict]:
         return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
@@ -228,9 +258,13 @@ class FakeX:
 
 
 @pytest.fixture
-def x(fake_network, monkeypatch) -> FakeX:
+def x(fake_network, monkeypatch, settings) -> FakeX:
     monkeypatch.setattr(twitter_connector, "API_URL", fake_network.url)
     monkeypatch.setattr(twitter_connector, "TIMEOUT_SECONDS", 0.5)
+    # The deployment's X app, the one signing in uses, renews tokens at the stand-in's token endpoint.
+    provider = dataclasses.replace(oauth2.PROVIDERS["twitter"], token_url=fake_network.url + TOKEN_ENDPOINT)
+    monkeypatch.setitem(oauth2.PROVIDERS, "twitter", provider)
+    settings.TOWNSQUARE_OAUTH_X_CLIENT_ID, settings.TOWNSQUARE_OAUTH_X_CLIENT_SECRET = "cid-x", "secret-x"
     return FakeX(fake_network)
 
 
@@ -535,3 +569,113 @@ def test_a_channel_without_access_is_told_how_to_connect(organisation, x, capsys
     channel = add_channel("--display-name", "Imported only")
     report = channel_sync(channel=channel)
     assert report.permanent and "no X access token" in report.error
+
+
+# --- OAuth 2.0 access tokens renewed with the refresh token signing in stored ---
+
+
+def add_signed_in_channel(*extra: str) -> Channel:
+    return add_channel("--token", TOKEN, "--credential", f"refresh_token={REFRESH}", *extra)
+
+
+def test_an_expired_token_is_renewed_stored_and_the_call_made_again(organisation, x, capsys):
+    first = x.add(0, 1)
+    channel = add_signed_in_channel()
+    sync(capsys)
+    assert not x.renewals
+    x.expire()
+    later = x.add(1, 2)
+    assert "fetched 2, stored 2, duplicates 0" in sync(capsys)
+    [renewal] = x.renewals
+    assert renewal["form"] == {"grant_type": "refresh_token", "refresh_token": REFRESH, "client_id": "cid-x"}
+    assert renewal["authorization"] == "Basic " + base64.b64encode(b"cid-x:secret-x").decode()
+    channel.refresh_from_db()
+    assert channel_credentials(channel=channel) == {"access_token": "access-1", "refresh_token": "refresh-1"}
+    assert channel.status == ChannelStatus.OK and stored() == sorted(first + later)
+    # Two hours later again: the rotated refresh token is the one used, and replaced in its turn.
+    x.expire()
+    x.add(3, 1)
+    assert "stored 1" in sync(capsys)
+    assert [renewal["form"]["refresh_token"] for renewal in x.renewals] == [REFRESH, "refresh-1"]
+    channel.refresh_from_db()
+    assert channel_credentials(channel=channel) == {"access_token": "access-2", "refresh_token": "refresh-2"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Canned(400, b'{"error":"invalid_request","error_description":"Value passed for the token was invalid."}', JSON),
+        Canned(400, b'{"error":"invalid_grant","error_description":"The refresh token was revoked."}', JSON),
+        Canned(401, b'{"error":"invalid_client","error_description":"Missing valid authorization header"}', JSON),
+    ],
+    ids=["used", "revoked", "app"],
+)
+def test_a_refused_renewal_disables_the_channel_until_it_is_reconnected(answer, organisation, x, capsys):
+    first = x.add(0, 1)
+    channel = add_signed_in_channel()
+    sync(capsys)
+    x.expire()
+    later = x.add(1, 1)
+    x.network.fail_next(TOKEN_ENDPOINT, answer)
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert report.permanent and channel.status == ChannelStatus.DISABLED
+    reason = json.loads(answer.body)["error_description"]
+    assert channel.last_error == (
+        f"X refused to renew the access token (HTTP {answer.status}: {reason}): reconnect the account by signing in "
+        "again"
+    )
+    assert channel_credentials(channel=channel) == {"access_token": TOKEN, "refresh_token": REFRESH}
+    assert channel.sync_cursor == {"user_id": USER_ID, "since_id": first[0]} and stored() == first
+    # Signing in again stores a new pair; the next run reads what was missed.
+    x.access_tokens.add("signed-in-again")
+    channel_set_credentials(channel=channel, credentials={"access_token": "signed-in-again", "refresh_token": "r2"})
+    call_command("sync", "--org", "northfield", "--channel", str(channel.id))
+    assert stored() == sorted(first + later)
+
+
+def test_a_token_endpoint_that_fails_is_tried_again_later_and_the_refresh_token_kept(organisation, x, capsys):
+    channel = add_signed_in_channel()
+    sync(capsys)
+    x.expire()
+    x.network.fail_next(TOKEN_ENDPOINT, Canned(503, b"<html>Over capacity</html>"))
+    report = channel_sync(channel=channel)
+    assert not report.permanent and "X's token endpoint had a problem of its own (HTTP 503)" in report.error
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.ERROR
+    assert channel_credentials(channel=channel)["refresh_token"] == REFRESH
+    assert not channel_sync(channel=channel).error and len(x.refresh_tokens) == 1
+
+
+def test_a_renewed_token_that_is_refused_too_is_reported_without_renewing_again(organisation, x, capsys):
+    channel = add_signed_in_channel()
+    x.expire()
+    # The first call (who am I) renews the token; the mentions call is then refused with the new one.
+    x.network.fail_next(MENTIONS, Canned(401, problem(401, "Unauthorized", "Unauthorized"), JSON))
+    report = channel_sync(channel=channel)
+    assert report.permanent and "refused the stored access (HTTP 401)" in report.error
+    assert len(x.renewals) == 1 and x.network.hits("/2/users/me") == 2
+
+
+def test_a_token_renewed_by_another_process_is_used_not_renewed_twice(organisation, x):
+    channel = add_signed_in_channel()
+    connector = CONNECTORS["twitter"]
+    # Two runs read the channel's credentials before either renewed them (a sync and a reply, say).
+    sync_copy, reply_copy = channel_credentials(channel=channel), channel_credentials(channel=channel)
+    x.expire()
+    x.add(0, 1)
+    assert len(connector.fetch(channel=channel, credentials=sync_copy, cursor={}).records) == 1
+    assert sync_copy == {"access_token": "access-1", "refresh_token": "refresh-1"}  # the rest of the run uses these
+    connector.publish(channel=channel, credentials=reply_copy, text="On its way", idempotency_key="k1")
+    assert len(x.renewals) == 1 and len(x.created) == 1
+    assert reply_copy == sync_copy == channel_credentials(channel=channel)
+
+
+def test_without_the_x_app_an_expired_token_says_what_to_set(organisation, x, settings, capsys):
+    channel = add_signed_in_channel()
+    sync(capsys)
+    settings.TOWNSQUARE_OAUTH_X_CLIENT_SECRET = ""
+    x.expire()
+    report = channel_sync(channel=channel)
+    assert report.permanent and "TOWNSQUARE_OAUTH_X_CLIENT_ID and TOWNSQUARE_OAUTH_X_CLIENT_SECRET" in report.error
+    assert not x.renewals

@@ -5,16 +5,17 @@ pagination_token, so the cursor is `{"since_id": newest mention stored, "walk": 
 back to it is under way, "top": that walk's newest id, "user_id": the account's id}`. `since_id` only moves
 once the walk has reached it, so a run cut short continues the walk next time and never leaves a gap.
 
-Access is either an OAuth 2.0 user access token (`access_token`; it expires after two hours unless renewed
-outside Townsquare) or OAuth 1.0a user tokens that do not expire (`consumer_key`, `consumer_secret`,
-`access_token`, `access_token_secret`), all in the vault.
+Access is either an OAuth 2.0 user access token (`access_token`; it expires after two hours: where signing in
+stored a `refresh_token`, a 401 renews it once, see tokens.py) or OAuth 1.0a user tokens that do not expire
+(`consumer_key`, `consumer_secret`, `access_token`, `access_token_secret`), all in the vault.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import requests
@@ -31,6 +32,7 @@ from townsquare.networks.base import (
     error_for_status,
 )
 from townsquare.networks.twitter.mapping import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, page_to_records
+from townsquare.networks.twitter.tokens import renewed_access_token
 
 # Tweepy's client always calls this host; requests are sent to API_URL instead (tests point it at the stand-in).
 TWEEPY_HOST = "https://api.twitter.com"
@@ -48,19 +50,33 @@ GONE_WORDS = ("deleted", "not visible", "not found")
 
 
 class _Session(requests.Session):
-    """Tweepy's v2 client sends its requests without a timeout; this one has one, and sends them to API_URL."""
+    """Tweepy's v2 client sends its requests without a timeout; this one has one, and sends them to API_URL. With
+    `renew` (an OAuth 2.0 access token stored with a refresh token), a 401 renews the token once and sends the
+    request again with it: X's access tokens expire after two hours."""
+
+    def __init__(self, renew: Callable[[], str] | None = None) -> None:
+        super().__init__()
+        self.renew = renew
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", TIMEOUT_SECONDS)
         if url.startswith(TWEEPY_HOST):
             url = API_URL + url[len(TWEEPY_HOST) :]
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 401 and self.renew is not None:
+            # Once: a 401 with a new token is the account's access refused, reported as such.
+            renew, self.renew = self.renew, None
+            response.close()
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {renew()}"}
+            response = super().request(method, url, *args, **kwargs)
+        return response
 
 
 class _Account:
     """A Tweepy client for the channel's account and whether it signs with OAuth 1.0a (`user_auth`)."""
 
-    def __init__(self, credentials: dict[str, str]) -> None:
+    def __init__(self, channel, credentials: dict[str, str]) -> None:
+        renew = None
         if credentials.get("access_token_secret"):
             missing = [name for name in OAUTH1 if not credentials.get(name)]
             if missing:
@@ -74,13 +90,19 @@ class _Account:
             # An OAuth 2.0 user access token is sent as the bearer token (Tweepy's user_auth=False).
             self.client = tweepy.Client(bearer_token=credentials["access_token"], return_type=dict)
             self.user_auth = False
+            if credentials.get("refresh_token"):
+                renew = partial(self._renew, channel, credentials)
         else:
             raise ConnectorError(
                 "the channel has no X access token: add it again with --token (OAuth 2.0) or with --credential "
                 "consumer_key, consumer_secret, access_token and access_token_secret (OAuth 1.0a)",
                 permanent=True,
             )
-        self.client.session = _Session()
+        self.client.session = _Session(renew)
+
+    def _renew(self, channel, credentials: dict[str, str]) -> str:
+        self.client.bearer_token = renewed_access_token(channel, credentials)
+        return self.client.bearer_token
 
     def user_id(self, channel, cursor: dict[str, Any]) -> str:
         known = (channel.options or {}).get("user_id") or cursor.get("user_id")
@@ -109,7 +131,7 @@ class TwitterConnector(Connector):
     sync_interval = 900
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
-        account = _Account(credentials)
+        account = _Account(channel, credentials)
         since, walk = cursor.get("since_id"), cursor.get("walk")
         with _errors():
             user_id = account.user_id(channel, cursor)
@@ -136,7 +158,7 @@ class TwitterConnector(Connector):
         in_reply_to: str | None = None,
         media: Sequence[MediaItem] = (),
     ) -> PublishResult:
-        account = _Account(credentials)
+        account = _Account(channel, credentials)
         # X has no idempotency key: a publish retried after a lost answer can post twice.
         with _errors(gone="the post being replied to"):
             media_ids = [account.upload(item) for item in media]
@@ -149,13 +171,13 @@ class TwitterConnector(Connector):
         return PublishResult(external_id=created["id"], url=f"https://x.com/{channel.handle}/status/{created['id']}")
 
     def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
-        account = _Account(credentials)
+        account = _Account(channel, credentials)
         gone = "the post being liked"
         with _errors(gone=gone):
             _data(account.client.like(external_id, user_auth=account.user_auth), gone=gone)
 
     def share(self, *, channel, credentials: dict[str, str], external_id: str) -> PublishResult:
-        account = _Account(credentials)
+        account = _Account(channel, credentials)
         gone = "the post being reposted"
         with _errors(gone=gone):
             done = _data(account.client.retweet(external_id, user_auth=account.user_auth), gone=gone)
@@ -164,7 +186,7 @@ class TwitterConnector(Connector):
         return PublishResult(external_id=str(shared), url=f"https://x.com/{channel.handle}/status/{external_id}")
 
     def fetch_metrics(self, *, channel, credentials: dict[str, str], external_ids: Sequence[str]) -> AccountMetrics:
-        account = _Account(credentials)
+        account = _Account(channel, credentials)
         posts: dict[str, dict[str, int]] = {}
         with _errors():
             me = _data(account.client.get_me(user_fields=["public_metrics"], user_auth=account.user_auth))
