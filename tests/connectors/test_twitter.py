@@ -16,6 +16,8 @@ from django.core.management.base import CommandError
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials, channel_set_credentials
+from townsquare.mentions.models import Mention
+from townsquare.mentions.services import query_create
 from townsquare.networks import oauth2
 from townsquare.networks.base import ConnectorError, MediaItem, PostGone
 from townsquare.networks.connectors import CONNECTORS
@@ -26,6 +28,7 @@ from townsquare.posts.models import Post
 USER_ID = "1600000000000000001"
 MENTIONS = f"/2/users/{USER_ID}/mentions"
 TOKEN_ENDPOINT = "/2/oauth2/token"
+SEARCH = "/2/tweets/search/recent"
 TOKEN = "dGVzdC1vYXV0aDItdXNlci10b2tlbg"
 REFRESH = "cmVmcmVzaC10b2tlbi0w"
 FIRST = 1900000000000000000
@@ -88,8 +91,12 @@ class FakeX:
         self.access_tokens = {TOKEN}
         self.refresh_tokens = {REFRESH}
         self.renewals: list[dict] = []
+        # Public posts recent search finds, and each search asked for.
+        self.public: list[dict] = []
+        self.searches: list[dict] = []
         network.routes.update(
             {
+                ("GET", SEARCH): self._search,
                 ("POST", TOKEN_ENDPOINT): self._token,
                 ("GET", MENTIONS): self._mentions,
                 ("GET", "/2/users/me"): self._me,
@@ -136,18 +143,38 @@ class FakeX:
     def _mentions(self, query, body, headers) -> tuple[int, dict]:
         if not self._authorised(headers):
             return self._unauthorised()
+        return 200, self._newest_first(self.tweets, query, "pagination_token")
+
+    def _search(self, query, body, headers) -> tuple[int, dict]:
+        """Recent search for one term: a word or "phrase" in the text, #tag, @mention, from:user, url:"domain";
+        reposts left out (-is:retweet)."""
+        if not self._authorised(headers):
+            return self._unauthorised()
+        asked = query["query"][0]
+        self.searches.append({name: values[0] for name, values in query.items()})
+        term, exclusion = asked.rsplit(" ", 1)
+        assert exclusion == "-is:retweet"
+        if term.startswith("from:"):
+            found = [item for item in self.public if self.users[item["author_id"]]["username"] == term[5:]]
+        else:
+            needle = term.removeprefix("url:").strip('"').lower()
+            found = [item for item in self.public if needle in item["text"].lower()]
+        return 200, self._newest_first(found, query, "next_token")
+
+    def _newest_first(self, tweets: list[dict], query, token_name: str) -> dict:
+        """One page of a list X serves newest first: since_id, max_results and a next_token to page back."""
         assert "author_id" in query["expansions"][0] and "edit_history_tweet_ids" in query["tweet.fields"][0]
-        items = sorted(self.tweets, key=lambda item: int(item["id"]), reverse=True)
+        items = sorted(tweets, key=lambda item: int(item["id"]), reverse=True)
         if "since_id" in query:
             items = [item for item in items if int(item["id"]) > int(query["since_id"][0])]
-        if "pagination_token" in query:
+        if token_name in query:
             # X's tokens are opaque; this one names where the page before ended, so it stays put while new
             # posts arrive, as X's do.
-            items = [item for item in items if int(item["id"]) < int(query["pagination_token"][0], 16)]
+            items = [item for item in items if int(item["id"]) < int(query[token_name][0], 16)]
         size = int(query["max_results"][0])
         page = items[:size]
         if not page:
-            return 200, {"meta": {"result_count": 0}}
+            return {"meta": {"result_count": 0}}
         meta = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
         if len(items) > size:
             meta["next_token"] = format(int(page[-1]["id"]), "x")
@@ -156,7 +183,7 @@ class FakeX:
         includes = {"users": [self.users[a] for a in authors if a in self.users]}
         if keys:
             includes["media"] = [self.media[key] for key in keys]
-        return 200, {"data": page, "includes": includes, "meta": meta}
+        return {"data": page, "includes": includes, "meta": meta}
 
     def _me(self, query, body, headers) -> tuple[int, dict]:
         if not self._authorised(headers):
@@ -679,3 +706,175 @@ def test_without_the_x_app_an_expired_token_says_what_to_set(organisation, x, se
     report = channel_sync(channel=channel)
     assert report.permanent and "TOWNSQUARE_OAUTH_X_CLIENT_ID and TOWNSQUARE_OAUTH_X_CLIENT_SECRET" in report.error
     assert not x.renewals
+
+
+# --- Listening by recent search (GET /2/tweets/search/recent) ---
+
+
+def add_listening_channel() -> Channel:
+    return add_channel("--token", TOKEN, "--option", "listen=true")
+
+
+def floods(x: FakeX, first: int, count: int) -> list[str]:
+    """`count` public posts that match "flood AND northfield", each with a newer one that only says northfield."""
+    found = []
+    for n in range(first, first + count):
+        match, other = tweet(5000 + 2 * n, f"northfield flood report {n}"), tweet(5001 + 2 * n, f"northfield fair {n}")
+        x.public += [match, other]
+        found.append(match["id"])
+    return found
+
+
+def heard() -> list[str]:
+    return sorted(Post.objects.filter(network="twitter", source="listening").values_list("external_id", flat=True))
+
+
+def test_search_finds_what_the_queries_need_walks_back_with_since_id_and_stores_it_once(
+    organisation, x, capsys, monkeypatch
+):
+    monkeypatch.setattr(twitter_connector, "PAGE_SIZE", 10)
+    query = query_create(organisation=organisation, name="Floods", text="flood AND northfield")
+    channel = add_listening_channel()
+    first = floods(x, 0, 1)
+    # The search asks for the query's anchor word; the post that only says "northfield" is not kept.
+    assert "searched northfield 2: 1 matched a query" in sync(capsys)
+    [asked] = x.searches
+    assert asked["query"] == "northfield -is:retweet" and "since_id" not in asked and asked["max_results"] == "10"
+    assert heard() == first and Mention.objects.filter(query=query).count() == 1
+    channel.refresh_from_db()
+    assert channel.search_cursor == {"word:northfield": {"since_id": str(FIRST + 5001)}}
+    # Thirty more: sixty hits, six pages of ten back to since_id. A run reads at most five pages of a term; the
+    # next run continues the walk where it stopped, with the same since_id.
+    later = floods(x, 1, 30)
+    assert "searched northfield 50: 25 matched a query" in sync(capsys)
+    channel.refresh_from_db()
+    walk = channel.search_cursor["word:northfield"]
+    assert walk["since_id"] == str(FIRST + 5001) and walk["top"] == str(FIRST + 5061)
+    assert "searched northfield 10: 5 matched a query" in sync(capsys)
+    walking = [asked for asked in x.searches if "next_token" in asked]
+    assert len(walking) == 5 and all(asked["since_id"] == str(FIRST + 5001) for asked in walking)
+    assert heard() == sorted(first + later) and Mention.objects.filter(query=query).count() == 31
+    channel.refresh_from_db()
+    assert channel.search_cursor == {"word:northfield": {"since_id": str(FIRST + 5061)}}
+    assert "searched northfield 0: 0 matched a query" in sync(capsys)
+    assert x.searches[-1]["since_id"] == str(FIRST + 5061)
+
+
+def test_search_terms_are_written_in_xs_query_syntax(organisation, x, capsys):
+    for number, text in enumerate(
+        ['"Elm Street" AND bins', "#BinDay", "@NorthfieldCC", "author:resident_jo", "site:northfield.gov.uk"]
+    ):
+        query_create(organisation=organisation, name=f"q{number}", text=text)
+    x.public = [
+        tweet(1, "bins on Elm Street again"),
+        tweet(2, "#BinDay moved to Friday"),
+        tweet(3, "@NorthfieldCC the bins"),
+        tweet(4, "see https://northfield.gov.uk/bins"),
+    ]
+    add_listening_channel()
+    sync(capsys)
+    asked = {search["query"].removesuffix(" -is:retweet") for search in x.searches}
+    assert asked == {'"elm street"', "#binday", "@northfieldcc", "from:resident_jo", 'url:"northfield.gov.uk"'}
+    # Every post is by resident_jo, so the author query keeps them all.
+    assert heard() == [str(FIRST + n) for n in range(1, 5)]
+
+
+SEARCH_FAILURES = {
+    "rate limited": (
+        Canned(
+            429,
+            problem(429, "Too Many Requests", "Too Many Requests"),
+            {**JSON, "x-rate-limit-remaining": "0", "x-rate-limit-reset": "{reset}"},
+        ),
+        "limiting requests (HTTP 429); trying again in",
+    ),
+    "rate limited, Retry-After": (
+        Canned(429, problem(429, "Too Many Requests", "Too Many Requests"), {**JSON, "Retry-After": "110"}),
+        "limiting requests (HTTP 429); trying again in 110 seconds",
+    ),
+    "malformed JSON": (Canned(200, b'{"data": [{"id": "19', JSON), "not valid JSON"),
+    "server error": (Canned(503, b"<html>Over capacity</html>"), "had a problem of its own (HTTP 503)"),
+    "plan without search": (
+        Canned(
+            403,
+            json.dumps(
+                {
+                    "client_id": "28500000",
+                    "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys and "
+                    "tokens from a Twitter developer App that is attached to a Project. You can create a project "
+                    "via the developer portal.",
+                    "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+                    "title": "Client Forbidden",
+                    "required_enrollment": "Appropriate Level of API Access",
+                    "reason": "client-not-enrolled",
+                    "type": "https://api.twitter.com/2/problems/client-forbidden",
+                }
+            ).encode(),
+            JSON,
+        ),
+        "refused to search recent posts for listening (HTTP 403: When authenticating",
+    ),
+    "forbidden": (
+        Canned(403, problem(403, "Forbidden", "Forbidden"), JSON),
+        "Recent search needs an X API plan that includes it (Basic or above); mentions are still read",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SEARCH_FAILURES))
+def test_search_failures_keep_the_channel_and_the_walk_and_lose_nothing(case, organisation, x, capsys, monkeypatch):
+    monkeypatch.setattr(twitter_connector, "PAGE_SIZE", 10)
+    answer, words = SEARCH_FAILURES[case]
+    reset = int(time.time()) + 120
+    answer.headers = {name: value.replace("{reset}", str(reset)) for name, value in answer.headers.items()}
+    query_create(organisation=organisation, name="Floods", text="flood AND northfield")
+    channel = add_listening_channel()
+    first = floods(x, 0, 1)
+    sync(capsys)
+    later = floods(x, 1, 10)
+    mentions = x.add(0, 2)
+    # A run that reads one page of the term starts the walk; the next is refused at its second page.
+    channel_sync(channel=channel, search_pages=1)
+    x.network.fail_next(SEARCH, answer)
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert words in report.error and not report.permanent and channel.status == ChannelStatus.ERROR
+    if case.startswith("rate limited"):
+        assert 100 <= report.retry_after <= 120
+    walk = channel.search_cursor["word:northfield"]
+    assert walk["since_id"] == str(FIRST + 5001) and walk["walk"] and walk["top"] == str(FIRST + 5021)
+    # The mentions read earlier in the run were stored; the next run continues the walk without a gap.
+    assert set(mentions) <= set(stored())
+    assert not channel_sync(channel=channel).error
+    assert heard() == sorted(first + later)
+    channel.refresh_from_db()
+    assert channel.search_cursor == {"word:northfield": {"since_id": str(FIRST + 5021)}}
+
+
+def test_search_renews_an_expired_token_and_reads_past_deleted_references(organisation, x, capsys):
+    query_create(organisation=organisation, name="Floods", text="flood AND northfield")
+    channel = add_channel("--token", TOKEN, "--credential", f"refresh_token={REFRESH}", "--option", "listen=true")
+    sync(capsys)
+    first = floods(x, 0, 2)
+    reply = tweet(6000, "northfield flood reply", referenced_tweets=[{"type": "replied_to", "id": "404"}])
+    x.public.append(reply)
+    query = {"max_results": ["100"], "expansions": ["author_id"], "tweet.fields": ["edit_history_tweet_ids"]}
+    answer = x._newest_first(x.public, query, "next_token")
+    # X names the deleted post a reply answers in `errors`, beside the posts it found.
+    answer["errors"] = [
+        {
+            "value": "404",
+            "detail": "Could not find tweet with referenced_tweets.id: [404].",
+            "title": "Not Found Error",
+            "resource_type": "tweet",
+            "parameter": "referenced_tweets.id",
+            "resource_id": "404",
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }
+    ]
+    expired = Canned(401, problem(401, "Unauthorized", "Unauthorized"), JSON)
+    x.network.fail_next(SEARCH, expired, Canned(200, json.dumps(answer).encode(), JSON))
+    report = channel_sync(channel=channel)
+    assert not report.error and len(x.renewals) == 1
+    assert heard() == sorted([*first, reply["id"]])
+    assert Post.objects.get(external_id=reply["id"]).in_reply_to_external_id == "404"

@@ -31,8 +31,10 @@ from townsquare.networks.base import (
     PublishResult,
     error_for_status,
 )
+from townsquare.networks.searchterms import SearchTerm
 from townsquare.networks.twitter.mapping import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, page_to_records
 from townsquare.networks.twitter.tokens import renewed_access_token
+from townsquare.posts.normalise import PostRecord
 
 # Tweepy's client always calls this host; requests are sent to API_URL instead (tests point it at the stand-in).
 TWEEPY_HOST = "https://api.twitter.com"
@@ -45,6 +47,9 @@ LOOKUP_SIZE = 100
 ALT_TEXT_LIMIT = 1000
 WHAT = "the X API"
 OAUTH1 = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+# What a 403 means for one call: given X's words and whether they are about the app's or token's access, the
+# error to raise (None: the usual handling).
+Forbidden = Callable[[str, bool], ConnectorError | None]
 # X answers 403 when a reply or like names a tweet that was deleted or that the account cannot see.
 GONE_WORDS = ("deleted", "not visible", "not found")
 
@@ -126,9 +131,10 @@ class _Account:
 
 class TwitterConnector(Connector):
     kind = "twitter"
-    capabilities = frozenset({"fetch_mentions", "publish", "reply", "like", "share", "metrics"})
+    capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "share", "metrics"})
     # The mentions timeline allows few requests per 15 minutes on the smaller paid tiers.
     sync_interval = 900
+    search_kinds = frozenset({"word", "phrase", "hashtag", "mention", "author", "domain"})
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         account = _Account(channel, credentials)
@@ -140,13 +146,21 @@ class TwitterConnector(Connector):
                 expansions=EXPANSIONS, user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS, user_auth=account.user_auth,
             )  # fmt: skip
             records = page_to_records(_page(page))
-        meta = page.get("meta") or {}
-        top = cursor.get("top") or meta.get("newest_id") or since
-        # A new channel takes the newest page only; an old one walks back until it meets since_id.
-        if since and meta.get("next_token"):
-            walking = {"user_id": user_id, "since_id": since, "walk": meta["next_token"], "top": top}
-            return FetchResult(records=records, cursor=walking, more=True)
-        return FetchResult(records=records, cursor={"user_id": user_id, **({"since_id": top} if top else {})})
+        return _since_walk(cursor, records, page, user_id=user_id)
+
+    def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
+        """GET /2/tweets/search/recent (the last seven days), newest first: the term's cursor walks back with
+        since_id as the mentions timeline does. Reposts are left out: their text is cut short, so none would
+        match a query."""
+        account = _Account(channel, credentials)
+        with _errors(forbidden=_search_forbidden):
+            page = account.client.search_recent_tweets(
+                f"{_search_query(term)} -is:retweet", max_results=PAGE_SIZE, since_id=cursor.get("since_id"),
+                next_token=cursor.get("walk"), tweet_fields=TWEET_FIELDS, expansions=EXPANSIONS,
+                user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS, user_auth=account.user_auth,
+            )  # fmt: skip
+            records = page_to_records(_page(page))
+        return _since_walk(cursor, records, page)
 
     def publish(
         self,
@@ -209,6 +223,29 @@ class TwitterConnector(Connector):
         return AccountMetrics(followers=(me.get("public_metrics") or {}).get("followers_count"), posts=posts)
 
 
+def _since_walk(cursor: dict[str, Any], records: list[PostRecord], page: dict[str, Any], **keep: Any) -> FetchResult:
+    """The next cursor of a list X serves newest first with since_id and next_token (`keep`: more to carry). A
+    cursor without since_id (a new channel or term) takes the newest page only; with one, the run walks back
+    page by page, and since_id moves to the walk's newest id ("top") only when the walk has met it."""
+    since = cursor.get("since_id")
+    meta = page.get("meta") or {}
+    top = cursor.get("top") or meta.get("newest_id") or since
+    if since and meta.get("next_token"):
+        walking = {**keep, "since_id": since, "walk": meta["next_token"], "top": top}
+        return FetchResult(records=records, cursor=walking, more=True)
+    return FetchResult(records=records, cursor={**keep, **({"since_id": top} if top else {})})
+
+
+def _search_query(term: SearchTerm) -> str:
+    """X's search operators: "exact phrase", #hashtag, @mention, from:, url:. A word that is not plain letters
+    and digits (X would read some signs as operators) is quoted."""
+    if term.kind in ("phrase", "domain") or (term.kind == "word" and not term.value.isalnum()):
+        value = '"' + term.value.replace('"', "") + '"'
+    else:
+        value = term.value
+    return {"hashtag": "#", "mention": "@", "author": "from:", "domain": "url:"}.get(term.kind, "") + value
+
+
 def _page(page: Any) -> dict[str, Any]:
     """A list answer: `data` (absent when empty) or, when X refused the whole request, only `errors`."""
     if not isinstance(page, dict):
@@ -239,13 +276,16 @@ def _problem(problem: Any) -> str:
 
 
 @contextmanager
-def _errors(*, gone: str = "") -> Iterator[None]:
-    """Turn Tweepy's and requests' exceptions into ConnectorError in plain words."""
+def _errors(*, gone: str = "", forbidden: Forbidden | None = None) -> Iterator[None]:
+    """Turn Tweepy's and requests' exceptions into ConnectorError in plain words. `forbidden`: what a 403 means
+    for this call, given X's words and whether they are about the app's or the token's access."""
     try:
         yield
     except tweepy.HTTPException as error:
         status, headers = error.response.status_code, error.response.headers
         said = "; ".join(error.api_messages) or ""
+        if status == 403 and forbidden is not None and (found := forbidden(said, _is_auth_problem(error))):
+            raise found from error
         if gone and status in (403, 404) and any(word in said.lower() for word in GONE_WORDS):
             raise PostGone(f"{gone} no longer exists on X (it was deleted) or cannot be seen") from error
         if gone and status == 404:
@@ -269,10 +309,25 @@ def _errors(*, gone: str = "") -> Iterator[None]:
 
 
 def _is_auth_problem(error: tweepy.HTTPException) -> bool:
-    """X's 403s that mean the app or the token lacks access (not enrolled, missing scope, suspended)."""
-    for problem in error.api_errors:
+    """X's 403s that mean the app or the token lacks access (not enrolled, missing scope, suspended). X sends the
+    problem as the whole body or inside `errors`."""
+    try:
+        body = error.response.json()
+    except ValueError:
+        body = None
+    for problem in [*error.api_errors, body]:
         if isinstance(problem, dict):
             kind = str(problem.get("type") or "") + str(problem.get("reason") or "")
             if any(word in kind for word in ("client-forbidden", "client-not-enrolled", "unsupported-authentication")):
                 return True
     return False
+
+
+def _search_forbidden(said: str, auth_problem: bool) -> ConnectorError:
+    """Any 403 from recent search: the same run has just read the mentions, so the account's access is fine and
+    it is search that the app's X API plan does not include. The channel stays enabled."""
+    return ConnectorError(
+        f"{WHAT} refused to search recent posts for listening (HTTP 403{': ' + said if said else ''}). Recent "
+        "search needs an X API plan that includes it (Basic or above); mentions are still read. Upgrade the app's "
+        "plan, or switch listening by search off for this channel"
+    )
