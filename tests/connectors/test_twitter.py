@@ -16,10 +16,11 @@ from django.core.management.base import CommandError
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials, channel_set_credentials
+from townsquare.inbox.models import Conversation
 from townsquare.mentions.models import Mention
 from townsquare.mentions.services import query_create
 from townsquare.networks import oauth2
-from townsquare.networks.base import ConnectorError, MediaItem, PostGone
+from townsquare.networks.base import ConnectorError, MediaItem, PostGone, ReplyRefused
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.sync import channel_sync
 from townsquare.networks.twitter import connector as twitter_connector
@@ -29,6 +30,7 @@ USER_ID = "1600000000000000001"
 MENTIONS = f"/2/users/{USER_ID}/mentions"
 TOKEN_ENDPOINT = "/2/oauth2/token"
 SEARCH = "/2/tweets/search/recent"
+DM_EVENTS = "/2/dm_events"
 TOKEN = "dGVzdC1vYXV0aDItdXNlci10b2tlbg"
 REFRESH = "cmVmcmVzaC10b2tlbi0w"
 FIRST = 1900000000000000000
@@ -94,8 +96,15 @@ class FakeX:
         # Public posts recent search finds, and each search asked for.
         self.public: list[dict] = []
         self.searches: list[dict] = []
+        # Direct message events of every conversation, the messages sent through the API, and the people who
+        # do not accept direct messages from the account.
+        self.dm_events: list[dict] = []
+        self.sent: list[dict] = []
+        self.closed_to_messages: set[str] = set()
         network.routes.update(
             {
+                ("GET", DM_EVENTS): self._dm_events,
+                ("GET", "/2/users"): self._users,
                 ("GET", SEARCH): self._search,
                 ("POST", TOKEN_ENDPOINT): self._token,
                 ("GET", MENTIONS): self._mentions,
@@ -184,6 +193,65 @@ class FakeX:
         if keys:
             includes["media"] = [self.media[key] for key in keys]
         return {"data": page, "includes": includes, "meta": meta}
+
+    def message(self, number: int, text: str, *, person: str = "44196397", sender: str = "") -> dict:
+        """A message in the account's one-to-one conversation with `person`, from them unless `sender` says."""
+        conversation = f"{person}-{USER_ID}"
+        event = {
+            "id": str(FIRST + 900000 + number),
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": sender or person,
+            "dm_conversation_id": conversation,
+            "created_at": f"2026-03-03T10:{number // 60 % 60:02d}:{number % 60:02d}.000Z",
+        }
+        self.dm_events.append(event)
+        self.network.routes[("POST", f"/2/dm_conversations/{conversation}/messages")] = lambda query, body, headers: (
+            self._send_message(conversation, person, body, headers)
+        )
+        return event
+
+    def _dm_events(self, query, body, headers) -> tuple[int, dict]:
+        """GET /2/dm_events: every conversation's events newest first, paged back with pagination_token."""
+        if not self._authorised(headers):
+            return self._unauthorised()
+        assert query["event_types"] == ["MessageCreate"] and query["expansions"][0].startswith("sender_id")
+        assert {"dm_conversation_id", "sender_id", "created_at"} <= set(query["dm_event.fields"][0].split(","))
+        items = sorted(self.dm_events, key=lambda item: int(item["id"]), reverse=True)
+        if "pagination_token" in query:
+            items = [item for item in items if int(item["id"]) < int(query["pagination_token"][0], 16)]
+        size = int(query["max_results"][0])
+        page = items[:size]
+        if not page:
+            return 200, {"meta": {"result_count": 0}}
+        meta = {"result_count": len(page)}
+        if len(items) > size:
+            meta["next_token"] = format(int(page[-1]["id"]), "x")
+        senders = {item["sender_id"] for item in page}
+        includes = {"users": [self.users[s] for s in senders if s in self.users]}
+        return 200, {"data": page, "includes": includes, "meta": meta}
+
+    def _users(self, query, body, headers) -> tuple[int, dict]:
+        ids = query["ids"][0].split(",")
+        data = [self.users[i] for i in ids if i in self.users]
+        errors = [
+            {"value": i, "detail": f"Could not find user with ids: [{i}].", "title": "Not Found Error",
+             "resource_type": "user", "parameter": "ids", "resource_id": i,
+             "type": "https://api.twitter.com/2/problems/resource-not-found"}
+            for i in ids if i not in self.users
+        ]  # fmt: skip
+        return 200, {**({"data": data} if data else {}), **({"errors": errors} if errors else {})}
+
+    def _send_message(self, conversation: str, person: str, body: bytes, headers) -> tuple[int, dict]:
+        if not self._authorised(headers):
+            return self._unauthorised()
+        if person in self.closed_to_messages:
+            detail = "You are not permitted to send Direct Messages to this user."
+            return 403, {"detail": detail, "type": "about:blank", "title": "Forbidden", "status": 403}
+        form = json.loads(body)
+        self.sent.append({"conversation": conversation, **form})
+        event = self.message(500 + len(self.sent), form["text"], person=person, sender=USER_ID)
+        return 201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event["id"]}}
 
     def _me(self, query, body, headers) -> tuple[int, dict]:
         if not self._authorised(headers):
@@ -834,6 +902,7 @@ def test_search_failures_keep_the_channel_and_the_walk_and_lose_nothing(case, or
     later = floods(x, 1, 10)
     mentions = x.add(0, 2)
     # A run that reads one page of the term starts the walk; the next is refused at its second page.
+    channel.refresh_from_db()
     channel_sync(channel=channel, search_pages=1)
     x.network.fail_next(SEARCH, answer)
     report = channel_sync(channel=channel)
@@ -878,3 +947,198 @@ def test_search_renews_an_expired_token_and_reads_past_deleted_references(organi
     assert not report.error and len(x.renewals) == 1
     assert heard() == sorted([*first, reply["id"]])
     assert Post.objects.get(external_id=reply["id"]).in_reply_to_external_id == "404"
+
+
+# --- Direct messages (channel option messages=on) ---
+
+JO, SAM, ROBIN = "44196397", "55500001", "66600001"
+
+
+def add_messaging_channel(*extra: str) -> Channel:
+    return add_channel("--token", TOKEN, "--option", "messages=on", *extra)
+
+
+def messages_stored() -> dict[str, Post]:
+    return {post.external_id: post for post in Post.objects.filter(network="twitter", extra__kind="message")}
+
+
+def test_direct_messages_are_stored_as_private_messages_of_one_to_one_conversations(organisation, x, capsys):
+    x.users[SAM] = user("sam_lee", SAM)
+    x.users[ROBIN] = user("robin_b", ROBIN)
+    channel = add_messaging_channel()
+    hello = x.message(1, "Hello, my bin was not collected #bins https://bins.example/report")
+    answer = x.message(2, "Sorry, Jo: on its way", sender=USER_ID)
+    other = x.message(3, "Is the tip open?", person=SAM)
+    # The account wrote to Robin, who has not written on this page: their name is looked up.
+    to_robin = x.message(4, "Your permit is ready", person=ROBIN, sender=USER_ID)
+    # A group conversation (its id is not two members' ids) is left out.
+    group = {**x.message(5, "Group chat"), "dm_conversation_id": "1582838223999999999"}
+    x.dm_events[-1] = group
+    assert "fetched 4, stored 4" in sync(capsys)
+    found = messages_stored()
+    post = found[f"dm/{JO}-{USER_ID}/{hello['id']}"]
+    assert post.author.handle == "resident_jo" and post.extra == {"kind": "message", "direct_to": "northfieldcc"}
+    assert post.hashtags == ["bins"] and post.links == ["https://bins.example/report"] and post.url == ""
+    ours = found[f"dm/{JO}-{USER_ID}/{answer['id']}"]
+    assert ours.author.handle == "northfieldcc" and ours.author.external_id == USER_ID
+    assert ours.extra["direct_to"] == "resident_jo"
+    assert found[f"dm/{ROBIN}-{USER_ID}/{to_robin['id']}"].extra["direct_to"] == "robin_b"
+    assert found[f"dm/{SAM}-{USER_ID}/{other['id']}"].author.handle == "sam_lee"
+    method, path, _ = x.network.requests[-1]
+    assert path == "/2/users" and x.network.hits("/2/users") == 1
+    # One private conversation per person who wrote; the one where only the account wrote is none yet.
+    conversations = Conversation.objects.filter(organisation=organisation, kind=Conversation.DIRECT)
+    assert sorted(c.participant.handle for c in conversations) == ["resident_jo", "sam_lee"]
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"user_id": USER_ID, "messages": {"newest": group["id"]}}
+    # Nothing new: the newest message comes again and is known; the mentions are read as before.
+    assert "stored 0" in sync(capsys)
+    assert x.network.hits(MENTIONS) == 2 and x.network.hits(DM_EVENTS) == 2
+
+
+def test_without_messages_on_no_direct_message_is_read(organisation, x, capsys):
+    x.message(1, "Hello")
+    channel = add_channel()
+    sync(capsys)
+    assert x.network.hits(DM_EVENTS) == 0 and not messages_stored()
+    channel.refresh_from_db()
+    assert "messages" not in channel.sync_cursor and "phase" not in channel.sync_cursor
+
+
+def test_a_long_message_history_is_walked_back_across_runs_without_gaps(organisation, x, capsys, monkeypatch):
+    monkeypatch.setattr(twitter_connector, "PAGE_SIZE", 5)
+    channel = add_messaging_channel()
+    first = x.message(0, "First")
+    sync(capsys)
+    later = [x.message(n, f"Message {n}") for n in range(1, 24)]
+    # One page of mentions and two of messages; the walk stops with the run.
+    channel.refresh_from_db()
+    channel_sync(channel=channel, max_pages=3)
+    channel.refresh_from_db()
+    assert channel.sync_cursor["phase"] == "messages"
+    assert channel.sync_cursor["messages"]["newest"] == first["id"] and channel.sync_cursor["messages"]["walk"]
+    x.message(30, "Written during the walk")
+    mentions_read = x.network.hits(MENTIONS)
+    # The next run finishes the walk first; the mentions wait for the run after it.
+    report = channel_sync(channel=channel)
+    assert not report.error and x.network.hits(MENTIONS) == mentions_read
+    assert set(messages_stored()) == {f"dm/{JO}-{USER_ID}/{event['id']}" for event in [first, *later]}
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"user_id": USER_ID, "messages": {"newest": later[-1]["id"]}}
+    report = channel_sync(channel=channel)
+    assert report.stored == 1 and x.network.hits(MENTIONS) == mentions_read + 1
+    assert len(messages_stored()) == 25 and Post.objects.filter(network="twitter").count() == 25
+
+
+MESSAGE_FAILURES = {
+    "rate limited": (
+        Canned(429, problem(429, "Too Many Requests", "Too Many Requests"), {**JSON, "x-rate-limit-reset": "{reset}"}),
+        "limiting requests (HTTP 429); trying again in",
+        False,
+    ),
+    "malformed JSON": (Canned(200, b'{"data": [{"id": "19', JSON), "not valid JSON", False),
+    "access without dm.read": (
+        Canned(403, problem(403, "Forbidden", "Forbidden"), JSON),
+        "refused to read the account's direct messages (HTTP 403: Forbidden): the access was given without the "
+        "dm.read permission",
+        True,
+    ),
+    "expired token": (
+        Canned(401, problem(401, "Unauthorized", "Unauthorized"), JSON),
+        "refused the stored access (HTTP 401)",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MESSAGE_FAILURES))
+def test_message_failures_keep_the_mentions_and_lose_no_message(case, organisation, x, capsys):
+    answer, words, permanent = MESSAGE_FAILURES[case]
+    reset = int(time.time()) + 120
+    answer.headers = {name: value.replace("{reset}", str(reset)) for name, value in answer.headers.items()}
+    channel = add_messaging_channel()
+    first = x.message(1, "Hello")
+    sync(capsys)
+    mentions = x.add(0, 2)
+    later = x.message(2, "Still waiting")
+    x.network.fail_next(DM_EVENTS, answer)
+    channel.refresh_from_db()
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert words in report.error and report.permanent == permanent
+    assert channel.status == (ChannelStatus.DISABLED if permanent else ChannelStatus.ERROR)
+    if case == "rate limited":
+        assert 100 <= report.retry_after <= 120
+    # The mentions were stored before the messages were asked for; the messages' cursor did not move.
+    assert set(mentions) <= set(stored())
+    assert channel.sync_cursor["messages"] == {"newest": first["id"]} and channel.sync_cursor["phase"] == "messages"
+    call_command("sync", "--org", "northfield", "--channel", str(channel.id))
+    assert set(messages_stored()) == {f"dm/{JO}-{USER_ID}/{event['id']}" for event in (first, later)}
+
+
+def test_an_expired_token_is_renewed_for_the_messages_too(organisation, x, capsys):
+    channel = add_messaging_channel("--credential", f"refresh_token={REFRESH}")
+    sync(capsys)
+    later = x.message(1, "Hello")
+    # The token expires between the mentions and the messages.
+    x.network.fail_next(DM_EVENTS, Canned(401, problem(401, "Unauthorized", "Unauthorized"), JSON))
+    channel.refresh_from_db()
+    assert not channel_sync(channel=channel).error
+    assert list(messages_stored()) == [f"dm/{JO}-{USER_ID}/{later['id']}"] and len(x.renewals) == 1
+    assert x.network.requests[-1][2]["Authorization"] == "Bearer access-1"
+
+
+def test_a_private_answer_goes_into_the_conversation_of_the_message_answered(organisation, x):
+    channel = add_messaging_channel()
+    connector = CONNECTORS["twitter"]
+    credentials = {"access_token": TOKEN}
+    asked = x.message(1, "Hello")
+    target = f"dm/{JO}-{USER_ID}/{asked['id']}"
+    result = connector.publish(
+        channel=channel, credentials=credentials, text="On its way", idempotency_key="k1", in_reply_to=target
+    )
+    assert x.sent == [{"conversation": f"{JO}-{USER_ID}", "text": "On its way"}] and not x.created
+    assert result.external_id == f"dm/{JO}-{USER_ID}/{x.dm_events[-1]['id']}"
+    picture = MediaItem(data=b"\x89PNG", mime_type="image/png", alt_text="A map")
+    with pytest.raises(ReplyRefused, match="cannot attach images to an X direct message"):
+        connector.publish(channel=channel, credentials=credentials, text="Map", idempotency_key="k2",
+                          in_reply_to=target, media=[picture])  # fmt: skip
+    assert len(x.sent) == 1 and not x.uploads
+
+
+def test_a_private_answer_x_refuses_says_why_and_is_not_the_channels_fault(organisation, x):
+    channel = add_messaging_channel()
+    connector = CONNECTORS["twitter"]
+    credentials = {"access_token": TOKEN}
+    asked = x.message(1, "Hello")
+    x.closed_to_messages.add(JO)
+    target = f"dm/{JO}-{USER_ID}/{asked['id']}"
+    with pytest.raises(ReplyRefused, match="the person may not accept direct messages from this account") as refused:
+        connector.publish(channel=channel, credentials=credentials, text="Hi", idempotency_key="k1", in_reply_to=target)
+    assert "You are not permitted to send Direct Messages to this user" in refused.value.message
+    # A conversation X no longer has (the person deleted their account) is gone, not the channel's fault.
+    gone = f"dm/{SAM}-{USER_ID}/1"
+    x.network.fail_next(
+        f"/2/dm_conversations/{SAM}-{USER_ID}/messages",
+        Canned(404, problem(404, "Not Found Error", "Could not find DM conversation."), JSON),
+    )
+    with pytest.raises(PostGone, match="the conversation being answered no longer exists"):
+        connector.publish(channel=channel, credentials=credentials, text="Hi", idempotency_key="k2", in_reply_to=gone)
+    # The app losing its access is the channel's problem: permanent, and not a refusal of this one message.
+    x.network.fail_next(
+        f"/2/dm_conversations/{JO}-{USER_ID}/messages",
+        Canned(
+            403,
+            problem(
+                403,
+                "Client Forbidden",
+                "This request must be made using an approved developer account.",
+                "https://api.twitter.com/2/problems/client-forbidden",
+            ),  # fmt: skip
+            JSON,
+        ),
+    )
+    with pytest.raises(ConnectorError, match="refused the stored access") as forbidden:
+        connector.publish(channel=channel, credentials=credentials, text="Hi", idempotency_key="k3", in_reply_to=target)
+    assert forbidden.value.permanent and not isinstance(forbidden.value, ReplyRefused)
+    assert not x.sent

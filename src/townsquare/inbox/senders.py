@@ -28,9 +28,9 @@ class ReplyFailed(Exception):
 
 
 # Networks whose connector answers a private message privately (Mastodon replies `direct` to a direct status;
-# Facebook sends a Messenger message to the person; Bluesky sends a chat message into the conversation).
+# Facebook sends a Messenger message to the person; Bluesky and X send a message into the conversation).
 # Elsewhere a reply to a private message could only go out as a public post, so it is refused.
-PRIVATE_REPLY_NETWORKS = frozenset({"mastodon", "facebook", "bluesky"})
+PRIVATE_REPLY_NETWORKS = frozenset({"mastodon", "facebook", "bluesky", "twitter"})
 
 
 def reply_unavailable_reason(channel: Channel, *, private: bool = False) -> str:

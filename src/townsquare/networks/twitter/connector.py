@@ -29,12 +29,26 @@ from townsquare.networks.base import (
     MediaItem,
     PostGone,
     PublishResult,
+    ReplyRefused,
     error_for_status,
+    walk_back,
 )
 from townsquare.networks.searchterms import SearchTerm
-from townsquare.networks.twitter.mapping import EXPANSIONS, MEDIA_FIELDS, TWEET_FIELDS, USER_FIELDS, page_to_records
+from townsquare.networks.twitter.mapping import (
+    DM_EVENT_FIELDS,
+    DM_EXPANSIONS,
+    DM_PREFIX,
+    EXPANSIONS,
+    MEDIA_FIELDS,
+    TWEET_FIELDS,
+    USER_FIELDS,
+    message_id,
+    message_to_record,
+    page_to_records,
+    user_to_author,
+)
 from townsquare.networks.twitter.tokens import renewed_access_token
-from townsquare.posts.normalise import PostRecord
+from townsquare.posts.normalise import AuthorRecord, PostRecord
 
 # Tweepy's client always calls this host; requests are sent to API_URL instead (tests point it at the stand-in).
 TWEEPY_HOST = "https://api.twitter.com"
@@ -138,6 +152,8 @@ class TwitterConnector(Connector):
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         account = _Account(channel, credentials)
+        if cursor.get("phase") == "messages" and _messages_on(channel):
+            return self._messages(account, channel, cursor)
         since, walk = cursor.get("since_id"), cursor.get("walk")
         with _errors():
             user_id = account.user_id(channel, cursor)
@@ -146,7 +162,64 @@ class TwitterConnector(Connector):
                 expansions=EXPANSIONS, user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS, user_auth=account.user_auth,
             )  # fmt: skip
             records = page_to_records(_page(page))
-        return _since_walk(cursor, records, page, user_id=user_id)
+        messages = {"messages": cursor["messages"]} if cursor.get("messages") else {}
+        result = _since_walk(cursor, records, page, user_id=user_id, **messages)
+        if not result.more and _messages_on(channel):
+            # The mentions are read: the direct messages next, in a call of their own (the run asks again).
+            result.cursor["phase"], result.more = "messages", True
+        return result
+
+    def _messages(self, account: _Account, channel, cursor: dict[str, Any]) -> FetchResult:
+        """One page of GET /2/dm_events (every conversation's messages, newest first), walked back to the newest
+        event stored (`walk_back` over event ids, under the cursor's "messages"). Only one-to-one conversations
+        are read: Townsquare's private conversations are between the channel and one person."""
+        state = cursor.get("messages") or {}
+        with _errors(forbidden=_messages_forbidden):
+            user_id = account.user_id(channel, cursor)
+            page = account.client.get_direct_message_events(
+                event_types="MessageCreate", max_results=PAGE_SIZE, pagination_token=state.get("walk"),
+                dm_event_fields=DM_EVENT_FIELDS, expansions=DM_EXPANSIONS, user_fields=USER_FIELDS,
+                media_fields=MEDIA_FIELDS, user_auth=account.user_auth,
+            )  # fmt: skip
+            events = _page(page).get("data") or []
+            # walk_back only compares the markers (event ids, which grow with time); the events it keeps are
+            # mapped below.
+            walked = walk_back(
+                cursor=state, page=[(event["id"], event) for event in events],
+                next_page=(page.get("meta") or {}).get("next_token"), order=int,
+            )  # fmt: skip
+            records = self._message_records(account, channel, user_id, walked.records, page.get("includes") or {})
+        kept = {name: value for name, value in cursor.items() if name not in ("phase", "messages")}
+        more = {"phase": "messages"} if walked.more else {}
+        return FetchResult(records=records, cursor={**kept, "messages": walked.cursor, **more}, more=walked.more)
+
+    def _message_records(
+        self, account: _Account, channel, user_id: str, events: list[dict[str, Any]], includes: dict[str, Any]
+    ) -> list[PostRecord]:
+        users = {user["id"]: user for user in includes.get("users") or []}
+        media = {item["media_key"]: item for item in includes.get("media") or []}
+        # A one-to-one conversation's id is its two members' ids joined by "-".
+        people = {event["id"]: _other_member(event, user_id) for event in events}
+        unknown = sorted({person for person in people.values() if person and person not in users})
+        if unknown:
+            # The person the channel wrote to is only included when they wrote on the same page.
+            found = account.client.get_users(ids=unknown, user_fields=USER_FIELDS, user_auth=account.user_auth)
+            users |= {user["id"]: user for user in found.get("data") or []}
+        records = []
+        for event in events:
+            person = people[event["id"]]
+            if not person:
+                continue  # a group conversation
+            sender = str(event["sender_id"])
+            if sender == user_id:
+                if person not in users:
+                    continue  # written to an account since deleted or suspended: no one to file it with
+                author = AuthorRecord(external_id=user_id, handle=channel.handle, display_name=channel.display_name)
+                direct_to = users[person]["username"]
+            else:
+                author, direct_to = user_to_author(users.get(sender), sender), channel.handle
+            records.append(message_to_record(event, author=author, direct_to=direct_to, media=media))
+        return records
 
     def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
         """GET /2/tweets/search/recent (the last seven days), newest first: the term's cursor walks back with
@@ -173,6 +246,8 @@ class TwitterConnector(Connector):
         media: Sequence[MediaItem] = (),
     ) -> PublishResult:
         account = _Account(channel, credentials)
+        if in_reply_to and in_reply_to.startswith(DM_PREFIX):
+            return self._message(account, in_reply_to, text, media)
         # X has no idempotency key: a publish retried after a lost answer can post twice.
         with _errors(gone="the post being replied to"):
             media_ids = [account.upload(item) for item in media]
@@ -183,6 +258,21 @@ class TwitterConnector(Connector):
                 )
             )  # fmt: skip
         return PublishResult(external_id=created["id"], url=f"https://x.com/{channel.handle}/status/{created['id']}")
+
+    def _message(self, account: _Account, in_reply_to: str, text: str, media: Sequence[MediaItem]) -> PublishResult:
+        """A private answer, into the conversation of the message answered (POST
+        /2/dm_conversations/:dm_conversation_id/messages)."""
+        if media:
+            raise ReplyRefused("Townsquare cannot attach images to an X direct message yet")
+        conversation = in_reply_to.removeprefix(DM_PREFIX).split("/")[0]
+        with _errors(gone="the conversation being answered", forbidden=_message_refused):
+            answer = account.client.create_direct_message(
+                dm_conversation_id=conversation, text=text, user_auth=account.user_auth
+            )
+            sent = _data(answer)
+            return PublishResult(
+                external_id=message_id(sent.get("dm_conversation_id") or conversation, sent["dm_event_id"])
+            )
 
     def like(self, *, channel, credentials: dict[str, str], external_id: str) -> None:
         account = _Account(channel, credentials)
@@ -321,6 +411,38 @@ def _is_auth_problem(error: tweepy.HTTPException) -> bool:
             if any(word in kind for word in ("client-forbidden", "client-not-enrolled", "unsupported-authentication")):
                 return True
     return False
+
+
+def _messages_on(channel) -> bool:
+    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
+
+
+def _other_member(event: dict[str, Any], user_id: str) -> str:
+    """The person in a one-to-one conversation with the account ("" for a group conversation)."""
+    members = str(event["dm_conversation_id"]).split("-")
+    if len(members) != 2 or user_id not in members:
+        return ""
+    return members[1] if members[0] == user_id else members[0]
+
+
+def _messages_forbidden(said: str, auth_problem: bool) -> ConnectorError:
+    return ConnectorError(
+        f"{WHAT} refused to read the account's direct messages (HTTP 403{': ' + said if said else ''}): the access "
+        "was given without the dm.read permission, or the app's X API plan does not include direct messages. "
+        "Reconnect the account by signing in (it asks for dm.read and dm.write), or remove the option messages=on",
+        permanent=True,
+    )
+
+
+def _message_refused(said: str, auth_problem: bool) -> ConnectorError | None:
+    """A 403 on one private answer that is not about the app's access: X will not deliver it to this person."""
+    if auth_problem:
+        return None
+    return ReplyRefused(
+        f"X refused the private message (HTTP 403{': ' + said if said else ''}): the person may not accept direct "
+        "messages from this account, so answer them on X itself. If every private answer is refused, reconnect "
+        "the account by signing in so that it may send direct messages (dm.write)"
+    )
 
 
 def _search_forbidden(said: str, auth_problem: bool) -> ConnectorError:
