@@ -1,9 +1,15 @@
-"""X (Twitter) through Tweepy's API v2 client: mentions in, posts, replies, likes and reposts out, metrics.
+"""X (Twitter) through Tweepy's API v2 client: mentions (and, for listening, recent search) in, posts, replies,
+likes and reposts out, metrics.
 
 The mentions timeline (GET /2/users/:id/mentions) runs newest first and pages backwards with a
 pagination_token, so the cursor is `{"since_id": newest mention stored, "walk": the page token while a walk
 back to it is under way, "top": that walk's newest id, "user_id": the account's id}`. `since_id` only moves
-once the walk has reached it, so a run cut short continues the walk next time and never leaves a gap.
+once the walk has reached it, so a run cut short continues the walk next time and never leaves a gap. Each
+listening term's search cursor has the same shape.
+
+With the channel option `messages=on` a run that has read the mentions also reads direct messages (GET
+/2/dm_events, walked back by event id under the cursor's "messages"); a reply to one goes privately into its
+conversation.
 
 Access is either an OAuth 2.0 user access token (`access_token`; it expires after two hours: where signing in
 stored a `refresh_token`, a 401 renews it once, see tokens.py) or OAuth 1.0a user tokens that do not expire
