@@ -96,6 +96,8 @@ class FakeX:
         # Public posts recent search finds, and each search asked for.
         self.public: list[dict] = []
         self.searches: list[dict] = []
+        # Recent search covers seven days: X refuses a since_id older than that.
+        self.search_reaches_back_to = 0
         # Direct message events of every conversation, the messages sent through the API, and the people who
         # do not accept direct messages from the account.
         self.dm_events: list[dict] = []
@@ -161,13 +163,28 @@ class FakeX:
             return self._unauthorised()
         asked = query["query"][0]
         self.searches.append({name: values[0] for name, values in query.items()})
+        since = query.get("since_id", [""])[0]
+        if since and int(since) < self.search_reaches_back_to:
+            return 400, {
+                "errors": [
+                    {
+                        "parameters": {"since_id": [since]},
+                        "message": f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after "
+                        "2026-02-24T10:00Z.",
+                    }
+                ],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            }
         term, exclusion = asked.rsplit(" ", 1)
         assert exclusion == "-is:retweet"
+        reachable = [item for item in self.public if int(item["id"]) >= self.search_reaches_back_to]
         if term.startswith("from:"):
-            found = [item for item in self.public if self.users[item["author_id"]]["username"] == term[5:]]
+            found = [item for item in reachable if self.users[item["author_id"]]["username"] == term[5:]]
         else:
             needle = term.removeprefix("url:").strip('"').lower()
-            found = [item for item in self.public if needle in item["text"].lower()]
+            found = [item for item in reachable if needle in item["text"].lower()]
         return 200, self._newest_first(found, query, "next_token")
 
     def _newest_first(self, tweets: list[dict], query, token_name: str) -> dict:
@@ -918,6 +935,21 @@ def test_search_failures_keep_the_channel_and_the_walk_and_lose_nothing(case, or
     assert heard() == sorted(first + later)
     channel.refresh_from_db()
     assert channel.search_cursor == {"word:northfield": {"since_id": str(FIRST + 5021)}}
+
+
+def test_a_term_quiet_for_longer_than_search_reaches_starts_again_from_its_newest(organisation, x, capsys):
+    query_create(organisation=organisation, name="Floods", text="flood AND northfield")
+    channel = add_listening_channel()
+    floods(x, 0, 1)
+    sync(capsys)
+    # Eight days later: the term's since_id is older than recent search reaches.
+    x.search_reaches_back_to = FIRST + 5100
+    later = floods(x, 60, 2)
+    assert "searched northfield 4: 2 matched a query" in sync(capsys)
+    assert [asked.get("since_id") for asked in x.searches[-2:]] == [str(FIRST + 5001), None]
+    assert set(later) <= set(heard())
+    channel.refresh_from_db()
+    assert channel.search_cursor == {"word:northfield": {"since_id": str(FIRST + 5123)}} and not channel.last_error
 
 
 def test_search_renews_an_expired_token_and_reads_past_deleted_references(organisation, x, capsys):

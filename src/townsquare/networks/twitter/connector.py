@@ -232,12 +232,24 @@ class TwitterConnector(Connector):
         since_id as the mentions timeline does. Reposts are left out: their text is cut short, so none would
         match a query."""
         account = _Account(channel, credentials)
-        with _errors(forbidden=_search_forbidden):
-            page = account.client.search_recent_tweets(
+
+        def recent(cursor: dict[str, Any]) -> dict[str, Any]:
+            return account.client.search_recent_tweets(
                 f"{_search_query(term)} -is:retweet", max_results=PAGE_SIZE, since_id=cursor.get("since_id"),
                 next_token=cursor.get("walk"), tweet_fields=TWEET_FIELDS, expansions=EXPANSIONS,
                 user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS, user_auth=account.user_auth,
             )  # fmt: skip
+
+        with _errors(forbidden=_search_forbidden):
+            try:
+                page = recent(cursor)
+            except tweepy.BadRequest as error:
+                if not cursor.get("since_id") or not any("since_id" in said for said in error.api_messages):
+                    raise
+                # The term's newest post is older than the seven days recent search reaches, and X refuses such
+                # a since_id: nothing between is reachable any more, so the term starts again from its newest.
+                cursor = {}
+                page = recent(cursor)
             records = page_to_records(_page(page))
         return _since_walk(cursor, records, page)
 
