@@ -1016,8 +1016,7 @@ def test_direct_messages_are_stored_as_private_messages_of_one_to_one_conversati
     assert ours.extra["direct_to"] == "resident_jo"
     assert found[f"dm/{ROBIN}-{USER_ID}/{to_robin['id']}"].extra["direct_to"] == "robin_b"
     assert found[f"dm/{SAM}-{USER_ID}/{other['id']}"].author.handle == "sam_lee"
-    method, path, _ = x.network.requests[-1]
-    assert path == "/2/users" and x.network.hits("/2/users") == 1
+    assert x.network.hits("/2/users") == 1  # Robin only: Jo and Sam came with their messages
     # One private conversation per person who wrote; the one where only the account wrote is none yet.
     conversations = Conversation.objects.filter(organisation=organisation, kind=Conversation.DIRECT)
     assert sorted(c.participant.handle for c in conversations) == ["resident_jo", "sam_lee"]
