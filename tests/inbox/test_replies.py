@@ -15,6 +15,7 @@ from tests.connectors.test_facebook import TOKEN as FACEBOOK_TOKEN
 from tests.connectors.test_facebook import add_channel as add_facebook_channel
 from tests.connectors.test_facebook import facebook
 from tests.connectors.test_mastodon import add_channel
+from tests.connectors.test_twitter import JO, SAM, USER_ID, add_messaging_channel, user, x
 from tests.factories import make_channel, store_posts
 from townsquare.channels.models import ChannelStatus
 from townsquare.inbox.models import Conversation, ConversationEvent, InboxPolicy, OutgoingReply
@@ -22,7 +23,7 @@ from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable
 from townsquare.inbox.services import conversation_reply, reply_approve, reply_return
 from townsquare.posts.models import Post
 
-__all__ = ["bluesky", "facebook", "fake_network", "vault_key"]  # the connector tests' local networks, reused here
+__all__ = ["bluesky", "facebook", "fake_network", "vault_key", "x"]  # the connector tests' local networks, reused here
 STATUSES = "/api/v1/statuses"
 
 
@@ -205,6 +206,44 @@ def test_a_bluesky_chat_message_is_answered_in_its_own_conversation(organisation
     call_command("sync", "--org", "northfield")
     assert Post.objects.filter(network="bluesky", text="A new one is coming").count() == 1
     assert Conversation.objects.filter(organisation=organisation).count() == 2
+
+
+def test_an_x_direct_message_is_answered_privately_in_its_own_conversation(organisation, x, people):
+    channel = add_messaging_channel()
+    x.users[SAM] = user("sam_lee", SAM)
+    x.message(1, "Hello, my bin was not collected")
+    latest = x.message(2, "It is 4 Mill Lane")
+    x.message(3, "Someone else entirely", person=SAM)
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation, participant__handle="resident_jo")
+    assert conversation.kind == Conversation.DIRECT and conversation.channel == channel
+    conversation_reply(conversation=conversation, actor=people["editor"], text="On its way today", seen_event_id=0)
+    assert x.sent == [{"conversation": latest["dm_conversation_id"], "text": "On its way today"}]
+    assert not x.created  # nothing public
+    ours = Post.objects.get(network="twitter", text="On its way today")
+    assert ours.external_id == f"dm/{JO}-{USER_ID}/{x.dm_events[-1]['id']}"
+    assert ours.extra["direct_to"] == "resident_jo"
+    conversation.refresh_from_db()
+    assert conversation.first_response_at == ours.created_at
+    # The answer comes back on the next run as the account's message: still one conversation, stored once.
+    call_command("sync", "--org", "northfield")
+    assert Post.objects.filter(network="twitter", text="On its way today").count() == 1
+    assert Conversation.objects.filter(organisation=organisation).count() == 2
+
+
+def test_an_x_direct_message_to_someone_closed_to_messages_fails_in_plain_words_and_the_channel_stays(
+    organisation, x, people
+):
+    channel = add_messaging_channel()
+    x.message(1, "Hello")
+    x.closed_to_messages.add(JO)
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation)
+    with pytest.raises(ReplyFailed, match="may not accept direct messages from this account") as failed:
+        conversation_reply(conversation=conversation, actor=people["editor"], text="Sorry", seen_event_id=0)
+    assert failed.value.permanent and OutgoingReply.objects.get().state == OutgoingReply.State.FAILED
+    channel.refresh_from_db()
+    assert channel.status != ChannelStatus.DISABLED and not x.sent
 
 
 def test_a_private_message_on_a_network_without_private_replies_is_refused(organisation, people, client_for):

@@ -192,3 +192,9 @@ def error_for_status(status: int, *, what: str, headers: Mapping[str, str] | Non
     if status >= 500:
         return ConnectorError(f"{what} had a problem of its own (HTTP {status}); will try again later")
     return ConnectorError(f"{what} answered HTTP {status}")
+
+
+def messages_on(channel) -> bool:
+    """Whether the channel reads and answers private messages (the channel option `messages=on`): off unless an
+    admin asks, since the access must have been granted for messages too."""
+    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}

@@ -75,7 +75,7 @@ PROVIDERS: dict[str, Provider] = {
         authorise_url="https://x.com/i/oauth2/authorize",
         token_url="https://api.x.com/2/oauth2/token",
         api_url="https://api.x.com",
-        scopes=("tweet.read", "tweet.write", "users.read", "like.write", "offline.access"),
+        scopes=("tweet.read", "tweet.write", "users.read", "like.write", "dm.read", "dm.write", "offline.access"),
         pkce=True,
         basic_auth=True,
     ),

@@ -45,6 +45,7 @@ from townsquare.networks.base import (
     PublishResult,
     ReplyRefused,
     error_for_status,
+    messages_on,
     walk_back,
 )
 from townsquare.networks.bluesky.mapping import (
@@ -115,7 +116,7 @@ class BlueskyConnector(Connector):
         if not done:
             walking = {"newest": newest, "walk": page.cursor, "top": top, **chat}
             return FetchResult(records=records, cursor=walking, more=True)
-        if _messages_on(channel):
+        if messages_on(channel):
             messages, rev = session.messages(since=chat.get("chat"))
             records += messages
             chat = {"chat": rev} if rev else {}
@@ -311,10 +312,6 @@ class _Session:
 
 class _Expired(Exception):
     """The access token ran out mid-session (HTTP 400 ExpiredToken); logging in again fixes it."""
-
-
-def _messages_on(channel) -> bool:
-    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
 
 
 def _now() -> str:

@@ -28,6 +28,7 @@ from townsquare.networks.base import (
     PostGone,
     PublishResult,
     ReplyRefused,
+    messages_on,
 )
 from townsquare.networks.facebook.graph import (
     MAX_PAGES,
@@ -35,7 +36,6 @@ from townsquare.networks.facebook.graph import (
     Graph,
     conversation_messages,
     graph_time,
-    messages_on,
     newer,
     private_reply,
 )

@@ -151,11 +151,6 @@ def usage_wait(headers: Mapping[str, str]) -> float | None:
     return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
 
 
-def messages_on(channel) -> bool:
-    """Whether the channel reads and answers private messages (`--option messages=on`)."""
-    return str((channel.options or {}).get("messages", "")).lower() in {"on", "yes", "true", "1"}
-
-
 def graph_time(value: str) -> datetime:
     return parse_datetime(value).astimezone(UTC)
 

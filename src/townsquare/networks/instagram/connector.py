@@ -29,6 +29,7 @@ from townsquare.networks.base import (
     PostGone,
     PublishResult,
     ReplyRefused,
+    messages_on,
 )
 from townsquare.networks.facebook.graph import (
     MAX_PAGES,
@@ -36,7 +37,6 @@ from townsquare.networks.facebook.graph import (
     Graph,
     conversation_messages,
     graph_time,
-    messages_on,
     private_reply,
 )
 from townsquare.networks.instagram.mapping import (

@@ -1,10 +1,11 @@
-"""X API v2 tweets (the `data` and `includes` of a response, as the API documents them) to normalised posts."""
+"""X API v2 tweets and direct message events (the `data` and `includes` of a response, as the API documents
+them) to normalised posts."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from townsquare.posts.normalise import AuthorRecord, PostRecord, parse_datetime
+from townsquare.posts.normalise import HASHTAG, LINK, MENTION, AuthorRecord, PostRecord, parse_datetime
 
 # What a fetch asks for, so that one page carries everything a post needs.
 TWEET_FIELDS = [
@@ -17,6 +18,11 @@ MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text"]
 MEDIA_TYPES = {"photo": "image", "animated_gif": "video", "video": "video"}
 # referenced_tweets types to the normalised field that names the other post.
 REFERENCES = {"replied_to": "in_reply_to", "quoted": "quoted", "retweeted": "shared"}
+# What a read of direct messages asks for: each message's sender comes in `includes.users`.
+DM_EVENT_FIELDS = ["id", "event_type", "text", "created_at", "sender_id", "dm_conversation_id", "attachments"]
+DM_EXPANSIONS = ["sender_id", "attachments.media_keys"]
+# Stored ids of direct messages: "dm/<conversation id>/<event id>", so that an answer knows where to go.
+DM_PREFIX = "dm/"
 
 
 def page_to_records(page: dict[str, Any]) -> list[PostRecord]:
@@ -27,7 +33,8 @@ def page_to_records(page: dict[str, Any]) -> list[PostRecord]:
     return [tweet_to_record(tweet, users=users, media=media) for tweet in page.get("data") or []]
 
 
-def _author(user: dict[str, Any] | None, author_id: str) -> AuthorRecord:
+def user_to_author(user: dict[str, Any] | None, author_id: str) -> AuthorRecord:
+    """An X user (from `includes.users`), or only their id where X did not include them."""
     if not user:
         return AuthorRecord(external_id=author_id, handle=author_id)
     return AuthorRecord(
@@ -39,6 +46,19 @@ def _author(user: dict[str, Any] | None, author_id: str) -> AuthorRecord:
         location=user.get("location") or "",
         profile_url=f"https://x.com/{user['username']}" if user.get("username") else "",
     )
+
+
+def _media(item: dict[str, Any], media: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The images and videos a tweet or a message carries, from `includes.media`."""
+    return [
+        {
+            "type": MEDIA_TYPES.get(found.get("type") or "", "other"),
+            "url": found.get("url") or found.get("preview_image_url") or "",
+            "alt": found.get("alt_text") or "",
+        }
+        for key in (item.get("attachments") or {}).get("media_keys") or []
+        if (found := media.get(key))
+    ]
 
 
 def tweet_to_record(
@@ -75,7 +95,7 @@ def tweet_to_record(
     return PostRecord(
         network="twitter",
         external_id=external_id,
-        author=_author(author, tweet.get("author_id") or ""),
+        author=user_to_author(author, tweet.get("author_id") or ""),
         created_at=parse_datetime(tweet["created_at"]),
         # A retweet's text is "RT @someone: ..." cut short; the post it shares is named in `shared`.
         text="" if "shared" in references else text.strip(),
@@ -88,15 +108,7 @@ def tweet_to_record(
         hashtags=[tag["tag"].lower() for tag in entities.get("hashtags") or []],
         mentions=[mention["username"].lower() for mention in entities.get("mentions") or []],
         links=links,
-        media=[
-            {
-                "type": MEDIA_TYPES.get(item.get("type") or "", "other"),
-                "url": item.get("url") or item.get("preview_image_url") or "",
-                "alt": item.get("alt_text") or "",
-            }
-            for key in (tweet.get("attachments") or {}).get("media_keys") or []
-            if (item := media.get(key))
-        ],
+        media=_media(tweet, media),
         metrics={
             "replies": metrics.get("reply_count"),
             "shares": metrics.get("retweet_count"),
@@ -104,4 +116,28 @@ def tweet_to_record(
             "views": metrics.get("impression_count"),
         },
         extra=extra,
+    )
+
+
+def message_id(conversation_id: str, event_id: str) -> str:
+    return f"{DM_PREFIX}{conversation_id}/{event_id}"
+
+
+def message_to_record(
+    event: dict[str, Any], *, author: AuthorRecord, direct_to: str, media: dict[str, dict[str, Any]]
+) -> PostRecord:
+    """A direct message (a MessageCreate event) as docs/inbox.md has them: `direct_to` is the channel's handle
+    on the person's messages and the person's username on the channel's own."""
+    text = event.get("text") or ""
+    return PostRecord(
+        network="twitter",
+        external_id=message_id(event["dm_conversation_id"], event["id"]),
+        author=author,
+        created_at=parse_datetime(event["created_at"]),
+        text=text,
+        hashtags=[tag.lower() for tag in HASHTAG.findall(text)],
+        mentions=[handle.lower() for handle in MENTION.findall(text)],
+        links=LINK.findall(text),
+        media=_media(event, media),
+        extra={"kind": "message", "direct_to": direct_to},
     )
