@@ -1,5 +1,6 @@
 """Reddit through PRAW pointed at the local stand-in: inbox mentions and comment replies in; replies, new posts
-and upvotes out; search for the listening queries; followers and own posts' counts."""
+and upvotes out; search for the listening queries; followers and own posts' counts; private messages in and
+answered privately."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.connectors.conftest import Canned
 from tests.factories import store_posts
 from townsquare.channels.models import AccountSnapshot, Channel, ChannelStatus
 from townsquare.channels.services import channel_credentials
+from townsquare.inbox.models import Conversation
 from townsquare.mentions.models import Mention
 from townsquare.mentions.services import query_create
 from townsquare.networks.base import ConnectorError, MediaItem, PostGone, ReplyRefused
@@ -29,6 +31,8 @@ from townsquare.networks.sync import channel_sync
 from townsquare.posts.models import Post
 
 MENTIONS = "/message/mentions"
+MESSAGES = "/message/messages/"
+COMMENT = "/api/comment/"
 REPLIES = "/message/comments/"
 SEARCH_ALL = "/r/all/search/"
 INFO = "/api/info/"
@@ -104,6 +108,48 @@ def submission(number: int, title: str, selftext: str = "", *, author: str | Non
     return {"kind": "t3", "data": data}
 
 
+def message(
+    number: int,
+    body: str,
+    *,
+    author: str | None = "resident_jo",
+    dest: str = "northfieldcc",
+    first: str | None = None,
+    **extra,
+) -> dict:
+    """A private message (a t4 thing) in the shape /message/messages returns; `first`: the fullname of its
+    conversation's first message, for a reply."""
+    data = {
+        "first_message": int(first.removeprefix("t4_"), 36) if first else None,
+        "first_message_name": first,
+        "subreddit": None,
+        "likes": None,
+        "replies": "",
+        "author_fullname": f"t2_{author}" if author else None,
+        "id": f"m{number:05d}",
+        "subject": "re: Bin collection" if first else "Bin collection",
+        "associated_awarding_id": None,
+        "score": 0,
+        "author": author,
+        "num_comments": None,
+        "parent_id": first,
+        "subreddit_name_prefixed": None,
+        "new": True,
+        "type": "unknown",
+        "body": body,
+        "dest": dest,
+        "was_comment": False,
+        "body_html": f'&lt;!-- SC_OFF --&gt;&lt;div class="md"&gt;&lt;p&gt;{body}&lt;/p&gt;&lt;/div&gt;',
+        "name": f"t4_m{number:05d}",
+        "created": float(START + number),
+        "created_utc": float(START + number),
+        "context": "",
+        "distinguished": None,
+    }
+    data.update(extra)
+    return {"kind": "t4", "data": data}  # fmt: skip
+
+
 def listing(children: list[dict], after: str | None = None) -> dict:
     return {"kind": "Listing", "data": {"after": after, "before": None, "dist": len(children), "children": children}}
 
@@ -124,12 +170,18 @@ class FakeReddit:
         # Access tokens Reddit still grants; None: any number (0: the account revoked the app).
         self.tokens_left: int | None = None
         self.subscribers = 12400
+        # Private conversations: each its first message, later ones in `replies` (the account's own among them).
+        self.threads: list[dict] = []
+        self.answers: list[dict[str, str]] = []
+        # People who do not take messages from the account.
+        self.refusing: set[str] = set()
         network.routes.update(
             {
                 ("POST", "/api/v1/access_token"): self._token,
                 ("GET", MENTIONS): lambda query, body, headers: self._listing(MENTIONS, query),
                 ("GET", REPLIES): lambda query, body, headers: self._listing(REPLIES, query),
-                ("POST", "/api/comment/"): self._comment,
+                ("GET", MESSAGES): self._messages,
+                ("POST", COMMENT): self._comment,
                 ("GET", SEARCH_ALL): self._search,
                 ("GET", "/r/northfield+askuk/search/"): self._search,
                 ("GET", INFO): self._info,
@@ -169,12 +221,64 @@ class FakeReddit:
 
     def _comment(self, query, body: bytes, headers) -> tuple[int, dict]:
         form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
+        if form["thing_id"].startswith("t4_"):
+            return self._answer(form)
         if form["thing_id"] not in self.comments:
             return 200, {"json": {"errors": [["DELETED_COMMENT", "that comment has been deleted", "parent"]]}}
         self.replies.append(form)
         made = comment(90000 + len(self.replies), form["text"], kind="", parent=form["thing_id"])["data"]
         made.update(author="northfieldcc", permalink=f"/r/northfield/comments/1abcde/bin_day/{made['id']}/")
         return 200, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": made}]}}}
+
+    def _messages(self, query: dict[str, list[str]], body, headers) -> tuple[int, dict]:
+        """Conversations by their newest message, newest first, `limit` a page, paged on with `after` (the
+        fullname of a conversation's first message)."""
+        found = sorted(
+            self.threads, key=lambda thread: -max(item["data"]["created_utc"] for item in thread_items(thread))
+        )
+        if "after" in query:
+            names = [thread["data"]["name"] for thread in found]
+            found = found[names.index(query["after"][-1]) + 1 :]
+        page = found[: int(query.get("limit", ["25"])[-1])]
+        return 200, listing(page, page[-1]["data"]["name"] if page and len(page) < len(found) else None)
+
+    def _answer(self, form: dict[str, str]) -> tuple[int, dict]:
+        """A reply to a message: Reddit adds it to the message's conversation."""
+        names = {item["data"]["name"]: thread for thread in self.threads for item in thread_items(thread)}
+        thread = names.get(form["thing_id"])
+        if thread is None:
+            return 200, {"json": {"errors": [["NO_THING_ID", "id not specified", "parent"]]}}
+        person = next(
+            item["data"]["author"] for item in thread_items(thread) if item["data"]["author"] != "northfieldcc"
+        )
+        if person in self.refusing:
+            said = "Can't send a message to that user."
+            return 200, {"json": {"errors": [["NOT_WHITELISTED_BY_USER_MESSAGE", said, "parent"]]}}
+        self.answers.append(form)
+        made = message(80000 + len(self.answers), form["text"], author="northfieldcc", dest=person,
+                       first=thread["data"]["name"])  # fmt: skip
+        self.reply_in(thread, made)
+        return 200, {"json": {"errors": [], "data": {"things": [made]}}}
+
+    def converse(self, first: int, count: int, *, person: str = "resident_jo", own: tuple[int, ...] = ()) -> dict:
+        """A conversation of `count` messages numbered from `first`, the person's but for the numbers in `own`."""
+        root = message(first, f"Bins missed on street {first}", author=person)
+        self.threads.append(root)
+        for number in range(first + 1, first + count):
+            self.reply_in(root, self.said(number, root, person, own))
+        return root
+
+    @staticmethod
+    def said(number: int, root: dict, person: str, own: tuple[int, ...] = ()) -> dict:
+        if number in own:
+            return message(number, f"Sorry, {number}", author="northfieldcc", dest=person, first=root["data"]["name"])
+        return message(number, f"Still missed {number}", author=person, first=root["data"]["name"])
+
+    @staticmethod
+    def reply_in(root: dict, item: dict) -> None:
+        replies = root["data"]["replies"] or listing([])
+        replies["data"]["children"].append(item)
+        root["data"]["replies"] = replies
 
     def _search(self, query: dict[str, list[str]], body, headers) -> tuple[int, dict]:
         """Reddit's search: newest first with sort=new, `limit` a page, paged on with `after` (a fullname)."""
@@ -252,6 +356,11 @@ class FakeReddit:
         made = [comment(n, f"u/northfieldcc bins missed on street {n}") for n in range(first, first + count)]
         self.listings[path] += made
         return [item["data"]["name"] for item in made]
+
+
+def thread_items(thread: dict) -> list[dict]:
+    replies = thread["data"]["replies"]
+    return [thread, *(replies["data"]["children"] if replies else [])]
 
 
 @pytest.fixture
@@ -662,3 +771,167 @@ def test_revoked_access_during_metrics_disables_the_channel(organisation, reddit
     assert "refused the stored access (HTTP 403)" in channel_metrics_refresh(channel=channel).error
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.DISABLED and not AccountSnapshot.objects.exists()
+
+
+# --- Private messages (option messages=on): GET /message/messages; answers with POST /api/comment ---
+
+
+def test_private_messages_are_read_only_with_the_option(organisation, reddit, capsys):
+    reddit.converse(10, 2)
+    add_channel()
+    sync(capsys)
+    assert reddit.network.hits(MESSAGES) == 0 and stored() == set()
+
+
+def test_private_messages_are_walked_back_page_by_page_and_stored_once(organisation, reddit, capsys, monkeypatch):
+    monkeypatch.setattr(reddit_connector, "MESSAGES_PAGE_SIZE", 2)
+    # Reddit's own notice and a subreddit's message are not between the account and a person.
+    reddit.threads += [
+        message(1, "Your free awards are expiring", author="reddit", distinguished="admin"),
+        message(2, "Welcome to r/northfield", author=None, subreddit="northfield", distinguished="moderator"),
+    ]
+    jo = reddit.converse(10, 3, own=(12,))
+    sam = reddit.converse(20, 1, person="sam_lee")
+    channel = add_channel("messages=on")
+    assert "stored 4, duplicates 0" in sync(capsys)
+    assert stored() == {"t4_m00010", "t4_m00011", "t4_m00012", "t4_m00020"}
+    first = Post.objects.get(external_id="t4_m00010")
+    assert (first.title, first.text, first.author.handle) == (
+        "Bin collection",
+        "Bins missed on street 10",
+        "resident_jo",
+    )
+    assert first.extra["direct_to"] == "northfieldcc" and first.extra["thread"] == "t4_m00010"
+    assert first.url == "https://www.reddit.com/message/messages/m00010"
+    ours = Post.objects.get(external_id="t4_m00012")
+    assert ours.extra["direct_to"] == "resident_jo" and ours.author.handle == "northfieldcc"
+    assert Post.objects.get(external_id="t4_m00011").extra["thread"] == "t4_m00010"
+    people = set(Conversation.objects.filter(kind=Conversation.DIRECT).values_list("participant__handle", flat=True))
+    assert people == {"resident_jo", "sam_lee"}
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"messages": {"newest": float(START + 20)}}
+    # New messages in old and new conversations: three pages back to the stored newest; only the message of the
+    # stored newest second comes again (de-duplication absorbs it).
+    reddit.reply_in(sam, reddit.said(34, sam, "sam_lee"))
+    reddit.reply_in(jo, reddit.said(32, jo, "resident_jo"))
+    reddit.converse(30, 2, person="pat_k")
+    reddit.converse(33, 1, person="lee_m")
+    assert "fetched 6, stored 5, duplicates 1" in sync(capsys)
+    assert stored() - {"t4_m00010", "t4_m00011", "t4_m00012", "t4_m00020"} == {
+        "t4_m00030", "t4_m00031", "t4_m00032", "t4_m00033", "t4_m00034"
+    }  # fmt: skip
+    asked = [path for _, path, _ in reddit.network.requests if path == MESSAGES]
+    assert len(asked) == 1 + 3
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"messages": {"newest": float(START + 34)}}
+    assert "stored 0" in sync(capsys) and len(stored()) == 9
+
+
+def test_a_run_cut_short_continues_the_walk_without_a_gap(organisation, reddit, capsys, monkeypatch):
+    monkeypatch.setattr(reddit_connector, "MESSAGES_PAGE_SIZE", 2)
+    reddit.converse(10, 1)
+    channel = add_channel("messages=on")
+    sync(capsys)
+    for number in range(20, 26):
+        reddit.converse(number, 1, person=f"person_{number}")
+    # The inbox and one page of messages, then the run stops: the walk's place is kept.
+    channel.refresh_from_db()
+    channel_sync(channel=channel, max_pages=2)
+    channel.refresh_from_db()
+    assert channel.sync_cursor["messages"] == {
+        "newest": float(START + 10),
+        "walk": "t4_m00024",
+        "top": float(START + 25),
+    }
+    assert channel.sync_cursor["phase"] == "messages"
+    # The next run goes on from the walk's place (the stored newest second comes again and is absorbed).
+    assert "fetched 5, stored 4, duplicates 1" in sync(capsys)
+    assert stored() == {"t4_m00010", *(f"t4_m000{number}" for number in range(20, 26))}
+    channel.refresh_from_db()
+    assert channel.sync_cursor == {"messages": {"newest": float(START + 25)}}
+
+
+MESSAGE_FAILURES = {
+    "rate limited": (
+        Canned(429, b'{"message": "Too Many Requests", "error": 429}',
+               {"Content-Type": "application/json", "Retry-After": "60"}),
+        "limiting requests (HTTP 429); trying again in 60 seconds",
+        ChannelStatus.ERROR,
+    ),
+    "malformed JSON": (
+        Canned(200, b'{"kind": "Listing", "data": {"children": [{"kind": "t4", ', {"Content-Type": "application/json"}),
+        "not valid JSON",
+        ChannelStatus.ERROR,
+    ),
+    "forbidden": (
+        Canned(403, b'{"message": "Forbidden", "error": 403}', {"Content-Type": "application/json"}),
+        "refused the stored access (HTTP 403)",
+        ChannelStatus.DISABLED,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(MESSAGE_FAILURES))
+def test_failures_reading_messages_keep_the_cursor_and_lose_nothing(case, organisation, reddit, capsys):
+    answer, words, status = MESSAGE_FAILURES[case]
+    reddit.converse(10, 1)
+    channel = add_channel("messages=on")
+    sync(capsys)
+    reddit.converse(20, 2, person="sam_lee")
+    reddit.network.fail_next(MESSAGES, answer)
+    with pytest.raises(CommandError, match="1 channel"):
+        sync(capsys)
+    channel.refresh_from_db()
+    assert channel.status == status and words in channel.last_error
+    assert channel.sync_cursor["messages"] == {"newest": float(START + 10)} and stored() == {"t4_m00010"}
+    if status == ChannelStatus.DISABLED:
+        return
+    sync(capsys)
+    assert stored() == {"t4_m00010", "t4_m00020", "t4_m00021"}
+
+
+def test_a_private_answer_goes_into_the_conversation_never_as_a_comment(organisation, reddit):
+    channel = add_channel("messages=on")
+    connector, credentials = CONNECTORS["reddit"], channel_credentials(channel=channel)
+    reddit.converse(10, 2)
+    result = connector.publish(
+        channel=channel, credentials=credentials, text="Collected tomorrow", idempotency_key="a1",
+        in_reply_to="t4_m00011",
+    )  # fmt: skip
+    assert [(sent["thing_id"], sent["text"]) for sent in reddit.answers] == [("t4_m00011", "Collected tomorrow")]
+    assert reddit.replies == []  # nothing public
+    assert result.external_id == "t4_m80001" and result.url == "https://www.reddit.com/message/messages/m80001"
+    answered = thread_items(reddit.threads[0])[-1]["data"]
+    assert (answered["author"], answered["dest"], answered["body"]) == (
+        "northfieldcc",
+        "resident_jo",
+        "Collected tomorrow",
+    )
+
+
+def test_a_private_answer_refused_unknown_or_failed_says_why(organisation, reddit):
+    channel = add_channel("messages=on")
+    connector, credentials = CONNECTORS["reddit"], channel_credentials(channel=channel)
+    reddit.converse(10, 1)
+
+    def answer(in_reply_to: str = "t4_m00010") -> None:
+        connector.publish(channel=channel, credentials=credentials, text="Sorry", idempotency_key="a",
+                          in_reply_to=in_reply_to)  # fmt: skip
+
+    with pytest.raises(PostGone, match="the message being answered no longer exists"):
+        answer("t4_gone1")
+    reddit.refusing.add("resident_jo")
+    with pytest.raises(ReplyRefused, match="has blocked the account or accepts messages only from people they chose"):
+        answer()
+    reddit.refusing.clear()
+    reddit.network.fail_next(
+        COMMENT, Canned(429, b'{"message": "Too Many Requests", "error": 429}', {"Retry-After": "30"})
+    )
+    with pytest.raises(ConnectorError, match="trying again in 30 seconds") as failure:
+        answer()
+    assert not failure.value.permanent and failure.value.retry_after == 30
+    reddit.network.fail_next(COMMENT, Canned(403, b'{"message": "Forbidden", "error": 403}'))
+    with pytest.raises(ConnectorError, match=re.escape("refused the stored access (HTTP 403)")) as failure:
+        answer()
+    assert failure.value.permanent and not isinstance(failure.value, ReplyRefused)
+    assert reddit.answers == [] and reddit.replies == []

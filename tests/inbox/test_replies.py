@@ -15,6 +15,8 @@ from tests.connectors.test_facebook import TOKEN as FACEBOOK_TOKEN
 from tests.connectors.test_facebook import add_channel as add_facebook_channel
 from tests.connectors.test_facebook import facebook
 from tests.connectors.test_mastodon import add_channel
+from tests.connectors.test_reddit import add_channel as add_reddit_channel
+from tests.connectors.test_reddit import reddit
 from tests.connectors.test_twitter import JO, SAM, USER_ID, add_messaging_channel, user, x
 from tests.factories import make_channel, store_posts
 from townsquare.channels.models import ChannelStatus
@@ -23,7 +25,14 @@ from townsquare.inbox.senders import ReplyFailed, ReplyUnavailable
 from townsquare.inbox.services import conversation_reply, reply_approve, reply_return
 from townsquare.posts.models import Post
 
-__all__ = ["bluesky", "facebook", "fake_network", "vault_key", "x"]  # the connector tests' local networks, reused here
+__all__ = [
+    "bluesky",
+    "facebook",
+    "fake_network",
+    "reddit",
+    "vault_key",
+    "x",
+]  # the connector tests' local networks, reused here
 STATUSES = "/api/v1/statuses"
 
 
@@ -246,16 +255,33 @@ def test_an_x_direct_message_to_someone_closed_to_messages_fails_in_plain_words_
     assert channel.status != ChannelStatus.DISABLED and not x.sent
 
 
+def test_a_reddit_private_message_is_answered_privately_in_its_own_conversation(organisation, reddit, people):
+    channel = add_reddit_channel("messages=on")
+    reddit.converse(10, 2)
+    call_command("sync", "--org", "northfield")
+    conversation = Conversation.objects.get(organisation=organisation, participant__handle="resident_jo")
+    assert conversation.kind == Conversation.DIRECT and conversation.channel == channel
+    conversation_reply(conversation=conversation, actor=people["editor"], text="On its way today", seen_event_id=0)
+    assert [(sent["thing_id"], sent["text"]) for sent in reddit.answers] == [("t4_m00011", "On its way today")]
+    assert reddit.replies == []  # nothing public
+    ours = Post.objects.get(network="reddit", text="On its way today")
+    assert ours.external_id == "t4_m80001" and ours.extra["direct_to"] == "resident_jo"
+    # The answer comes back on the next run in the conversation: still one conversation, stored once.
+    call_command("sync", "--org", "northfield")
+    assert Post.objects.filter(network="reddit", text="On its way today").count() == 1
+    assert Conversation.objects.filter(organisation=organisation).count() == 1
+
+
 def test_a_private_message_on_a_network_without_private_replies_is_refused(organisation, people, client_for):
-    make_channel(organisation, handle="council", network="reddit", credentials={"client_id": "c", "password": "p"})
+    make_channel(organisation, handle="council", network="linkedin", credentials={"access_token": "t"})
     store_posts(
         organisation,
         {"id": "m1", "text": "my address is 4 Mill Lane", "author": "ann", "extra": {"direct_to": "council"}},
-        network="reddit",
+        network="linkedin",
     )
     conversation = Conversation.objects.get(organisation=organisation, kind=Conversation.DIRECT)
     page = client_for("owner").get(page_url("conversation", conversation)).content.decode()
-    assert "cannot answer private messages on Reddit yet" in page and "Send reply" not in page
+    assert "cannot answer private messages on LinkedIn yet" in page and "Send reply" not in page
     with pytest.raises(ReplyUnavailable, match="private messages"):
         conversation_reply(conversation=conversation, actor=people["editor"], text="Thanks", seen_event_id=0)
     assert not OutgoingReply.objects.exists()

@@ -29,9 +29,9 @@ class ReplyFailed(Exception):
 
 # Networks whose connector answers a private message privately (Mastodon replies `direct` to a direct status;
 # Facebook and Instagram send a message to the person through the Send API; Bluesky and X send a message into
-# the conversation).
+# the conversation; Reddit replies to the person's private message, which keeps its conversation).
 # Elsewhere a reply to a private message could only go out as a public post, so it is refused.
-PRIVATE_REPLY_NETWORKS = frozenset({"mastodon", "facebook", "bluesky", "instagram", "twitter"})
+PRIVATE_REPLY_NETWORKS = frozenset({"mastodon", "facebook", "bluesky", "instagram", "twitter", "reddit"})
 
 
 def reply_unavailable_reason(channel: Channel, *, private: bool = False) -> str:

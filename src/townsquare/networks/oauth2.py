@@ -118,7 +118,7 @@ PROVIDERS: dict[str, Provider] = {
         authorise_url="https://www.reddit.com/api/v1/authorize",
         token_url="https://www.reddit.com/api/v1/access_token",
         api_url="https://oauth.reddit.com",
-        scopes=("identity", "read", "submit", "vote", "history"),
+        scopes=("identity", "read", "submit", "vote", "history", "privatemessages"),
         basic_auth=True,
         extra={"duration": "permanent"},
     ),

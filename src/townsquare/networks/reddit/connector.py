@@ -5,6 +5,10 @@ The cursor is `{"newest": created_utc of the newest item stored}`. Inbox listing
 reads back until it meets that time (items at the same second come again and de-duplication absorbs them).
 Search (submissions only: Reddit's API has no comment search) keeps one such cursor per term, walked back with
 the listing's `after` (networks.base.walk_back).
+With the channel option `messages=on` a run that has read the inbox also reads the account's private messages
+(/message/messages: one conversation a thing, with its replies, the account's own among them; conversations run
+by their newest message first), walked back the same way under the cursor's "messages"; an answer to a message
+(a t4_ fullname) is a private reply into its conversation.
 The account is either a script app's user (client id and secret and the user's password) or, when connected by
 signing in (networks/oauth2.py), the deployment's web app with the account's refresh token; all in the vault.
 """
@@ -20,6 +24,7 @@ from typing import Any
 import praw
 import prawcore
 from praw.exceptions import RedditAPIException
+from praw.models import Message, Subreddit
 
 from townsquare.networks.base import (
     AccountMetrics,
@@ -31,10 +36,16 @@ from townsquare.networks.base import (
     PublishResult,
     ReplyRefused,
     error_for_status,
+    messages_on,
     refuse_media,
     walk_back,
 )
-from townsquare.networks.reddit.mapping import comment_to_record, submission_to_record
+from townsquare.networks.reddit.mapping import (
+    MESSAGE_PREFIX,
+    comment_to_record,
+    message_to_record,
+    submission_to_record,
+)
 from townsquare.networks.searchterms import SearchTerm
 
 # Tests point these at the local stand-in; not a channel option, so a stored setting cannot send the
@@ -49,10 +60,14 @@ MAX_ITEMS = 1000
 WHAT = "Reddit"
 REQUIRED = ("client_id", "client_secret", "password")
 SIGNED_IN = ("client_id", "client_secret", "refresh_token")
-# Reddit's error types for a reply whose parent was deleted.
-GONE_ERRORS = {"DELETED_COMMENT", "DELETED_LINK"}
-# Search listings give at most 100 a page.
+# Reddit's error types for a reply whose parent was deleted, or names nothing Reddit knows (NO_THING_ID).
+GONE_ERRORS = {"DELETED_COMMENT", "DELETED_LINK", "NO_THING_ID"}
+# Reddit's error type for a private message the person does not accept from the account (blocked, or they take
+# messages only from people they chose).
+NOT_ACCEPTED = "NOT_WHITELISTED_BY_USER_MESSAGE"
+# Search and message listings give at most 100 a page.
 SEARCH_PAGE_SIZE = 100
+MESSAGES_PAGE_SIZE = 100
 # Reddit's limit on a submission's title.
 TITLE_LIMIT = 300
 # The channel options: the subreddit it posts to (and counts followers of), the subreddits it searches.
@@ -108,6 +123,8 @@ class RedditConnector(Connector):
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         reddit = self._client(channel, credentials)
+        if cursor.get("phase") == "messages" and messages_on(channel):
+            return self._messages(reddit, channel, cursor)
         newest = cursor.get("newest")
         records = []
         with _errors():
@@ -115,7 +132,36 @@ class RedditConnector(Connector):
                 items = listing(limit=MAX_ITEMS if newest is not None else FIRST_RUN)
                 records.extend(comment_to_record(item) for item in _since(items, newest))
         top = max((record.extra["created_utc"] for record in records), default=newest)
-        return FetchResult(records=records, cursor={"newest": top} if top is not None else {})
+        kept = {"messages": cursor["messages"]} if cursor.get("messages") else {}
+        result = FetchResult(records=records, cursor={**({"newest": top} if top is not None else {}), **kept})
+        if messages_on(channel):
+            # The inbox is read: the private messages next, in a call of their own (the run asks again).
+            result.cursor["phase"], result.more = "messages", True
+        return result
+
+    def _messages(self, reddit: praw.Reddit, channel, cursor: dict[str, Any]) -> FetchResult:
+        """One page of /message/messages, walked back (`walk_back` over each conversation's newest created_utc,
+        under the cursor's "messages") to the newest message stored. Person-to-person messages only: subreddit
+        messages (modmail) and Reddit's own notices (distinguished "admin") are left out."""
+        state = cursor.get("messages") or {}
+        walk = state.get("walk")
+        listing = reddit.inbox.messages(limit=MESSAGES_PAGE_SIZE, params={"after": walk} if walk else {})
+        with _errors():
+            threads = [[thread, *thread.replies] for thread in listing]
+            walked = walk_back(
+                cursor=state, page=[(max(float(item.created_utc) for item in thread), thread) for thread in threads],
+                next_page=_next_page(listing, walk, len(threads), MESSAGES_PAGE_SIZE), order=float,
+            )  # fmt: skip
+            newest = state.get("newest")
+            records = [
+                message_to_record(item, channel_handle=channel.handle)
+                for thread in walked.records
+                for item in thread
+                if _between_people(item) and (newest is None or float(item.created_utc) >= newest)
+            ]
+        kept = {name: value for name, value in cursor.items() if name not in ("phase", "messages")}
+        more = {"phase": "messages"} if walked.more else {}
+        return FetchResult(records=records, cursor={**kept, "messages": walked.cursor, **more}, more=walked.more)
 
     def search(self, *, channel, credentials: dict[str, str], term: SearchTerm, cursor: dict[str, Any]) -> FetchResult:
         """Submissions carrying the term, newest first, in r/all or the channel's `subreddits`; walked back with
@@ -131,9 +177,7 @@ class RedditConnector(Connector):
         with _errors(subreddit=where if where != "all" else ""):
             found = list(listing)
             marked = [(float(item.created_utc), submission_to_record(item)) for item in found]
-        # PRAW moves `after` on only when Reddit named a next page.
-        after = listing.params.get("after")
-        next_page = after if after and after != walk and len(found) >= SEARCH_PAGE_SIZE else None
+        next_page = _next_page(listing, walk, len(found), SEARCH_PAGE_SIZE)
         return walk_back(cursor=cursor, page=marked, next_page=next_page, order=float)
 
     def publish(
@@ -151,6 +195,8 @@ class RedditConnector(Connector):
         if not in_reply_to:
             return self._submit(channel, credentials, text)
         reddit = self._client(channel, credentials)
+        if in_reply_to.startswith(MESSAGE_PREFIX):
+            return self._answer(reddit, in_reply_to, text)
         # Reddit has no idempotency key: a reply retried after a lost answer can be made twice.
         with _errors(gone="the comment being replied to", action="reply"):
             target = _lazy_thing(reddit, in_reply_to)
@@ -158,6 +204,17 @@ class RedditConnector(Connector):
         if reply is None:
             raise PostGone("the comment being replied to is locked or deleted on Reddit")
         return PublishResult(external_id=reply.name, url=f"https://www.reddit.com{reply.permalink}")
+
+    def _answer(self, reddit: praw.Reddit, in_reply_to: str, text: str) -> PublishResult:
+        """A private answer: a reply to the message (POST /api/comment with its t4_ fullname), which Reddit keeps
+        in the message's conversation; never a public comment."""
+        # Reddit has no idempotency key: an answer retried after a lost answer can be sent twice.
+        with _errors(gone="the message being answered", action="private message"):
+            message = Message(reddit, _data={"id": in_reply_to.removeprefix(MESSAGE_PREFIX)})
+            answer = message.reply(text)
+        if answer is None:
+            raise PostGone("the message being answered no longer exists on Reddit")
+        return PublishResult(external_id=answer.name, url=f"https://www.reddit.com/message/messages/{answer.id}")
 
     def _submit(self, channel, credentials: dict[str, str], text: str) -> PublishResult:
         """A new post to the channel's subreddit: the first line is its title, the rest its body; a body that is
@@ -244,6 +301,23 @@ def _subreddits(channel) -> list[str]:
     return [name.removeprefix("r/") for name in re.split(r"[\s,+]+", value) if name.removeprefix("r/")]
 
 
+def _next_page(listing: Any, walk: str | None, count: int, size: int) -> str | None:
+    """The listing's `after` when there is a next page; PRAW moves `after` on only when Reddit named one."""
+    after = listing.params.get("after")
+    return after if after and after != walk and count >= size else None
+
+
+def _between_people(message: Any) -> bool:
+    """A message between the account and one person: not a subreddit's (modmail, from or to a subreddit), not
+    one of Reddit's own notices (distinguished "admin"), not from a deleted account."""
+    return (
+        not _field(message, "subreddit")
+        and not _field(message, "distinguished")
+        and message.author is not None
+        and not isinstance(message.dest, Subreddit)
+    )
+
+
 def _since(items: Iterable[Any], newest: float | None) -> Iterator[Any]:
     """Items until the first one older than the newest stored; a listing runs newest first."""
     for item in islice(items, MAX_ITEMS):
@@ -297,6 +371,11 @@ def _errors(*, gone: str = "", action: str = "request", subreddit: str = "") -> 
         item = error.items[0]
         if gone and item.error_type in GONE_ERRORS:
             raise PostGone(f"{gone} no longer exists on {WHAT} (it was deleted)") from error
+        if item.error_type == NOT_ACCEPTED:
+            raise ReplyRefused(
+                f"{WHAT} will not deliver the {action} ({item.message}): the person has blocked the account or "
+                "accepts messages only from people they chose, so answer them on Reddit itself"
+            ) from error
         if item.error_type == "RATELIMIT":
             raise ConnectorError(
                 f"{WHAT} is limiting the account's {action}s: {item.message}", retry_after=_wait(item.message)

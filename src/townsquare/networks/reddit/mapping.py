@@ -1,4 +1,5 @@
-"""Reddit things to normalised posts: inbox comments (t1) and, found by search, submissions (t3)."""
+"""Reddit things to normalised posts: inbox comments (t1), found by search submissions (t3), and private messages
+(t4) as direct messages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from townsquare.posts.normalise import AuthorRecord, PostRecord
 USER = re.compile(r"(?<![\w/])/?u/([\w-]{3,20})")
 MARKDOWN_LINK = re.compile(r"\]\((https?://[^)\s]+)\)|(?<![(\[])(https?://[^\s)\]]+)")
 DELETED = AuthorRecord(external_id="[deleted]", handle="[deleted]")
+# Fullnames of private messages; an answer to one goes privately.
+MESSAGE_PREFIX = "t4_"
 
 
 def comment_to_record(comment: Any) -> PostRecord:
@@ -55,6 +58,32 @@ def submission_to_record(submission: Any) -> PostRecord:
         # A score is net votes and can fall below zero; a post voted down has no likes to count.
         metrics={"likes": max(submission.score, 0), "replies": submission.num_comments},
         extra={"created_utc": created, "subreddit": str(submission.subreddit), "reason": "search"},
+    )
+
+
+def message_to_record(message: Any, *, channel_handle: str) -> PostRecord:
+    """A private message as docs/inbox.md has them: the person's carry `direct_to` = the channel's handle, the
+    account's own the person's name (`dest`). The subject is the title; `thread` names the conversation's first
+    message."""
+    body = message.body or ""
+    created = float(message.created_utc)
+    own = message.author.name.lower() == channel_handle.removeprefix("u/").lower()
+    return PostRecord(
+        network="reddit",
+        external_id=message.name,
+        author=_author(message.author),
+        created_at=datetime.fromtimestamp(created, tz=UTC),
+        title=message.subject or "",
+        text=body,
+        url=f"https://www.reddit.com/message/messages/{message.id}",
+        mentions=_mentions(body),
+        links=_links(body),
+        extra={
+            "kind": "message",
+            "direct_to": str(message.dest) if own else channel_handle,
+            "created_utc": created,
+            "thread": getattr(message, "first_message_name", None) or message.name,
+        },
     )
 
 
