@@ -41,7 +41,52 @@ def graph_error(code: int, message: str, subcode: int | None = None, kind: str =
     return json.dumps({"error": error}).encode()
 
 
-class FakeGraph:
+class GraphConversations:
+    """The private-message side of a Graph fake, shared by Facebook (Messenger) and Instagram: conversations
+    listed newest first with their first page of messages, each message readable on its own."""
+
+    conversations_path = CONVERSATIONS
+
+    def add_message(self, conversation: str, message_id: str, text: str, second: int, sender, recipient) -> str:
+        self.conversations.setdefault(conversation, []).append(
+            {
+                "id": message_id,
+                "message": text,
+                "from": sender,
+                "to": {"data": [recipient]},
+                "created_time": when(second),
+            }
+        )
+        path = f"{V}/{conversation}/messages"
+        self.network.routes[("GET", path)] = lambda q, b, h, c=conversation: (200, self._message_page(c, q))
+        self.network.routes[("GET", f"{V}/{message_id}")] = lambda q, b, h, m=message_id: self._one_message(m)
+        return message_id
+
+    def conversation_list(self, query, *, platform: str) -> tuple[int, dict]:
+        assert query["platform"] == [platform] and "messages.limit(25){id,message,from,to" in query["fields"][0]
+        rows = [
+            {"id": c, "updated_time": max(m["created_time"] for m in messages), "messages": self._message_page(c, {})}
+            for c, messages in self.conversations.items()
+        ]
+        rows.sort(key=lambda row: row["updated_time"], reverse=True)
+        if "after" in query:
+            rows = [row for row in rows if row["updated_time"] < query["after"][0]]
+        size = int(query.get("limit", ["25"])[0])
+        answer = {"data": rows[:size], "paging": {"cursors": {"before": "QVFI", "after": "QVFH"}}}
+        if len(rows) > size:
+            # Graph's next link repeats the request's parameters.
+            again = urlencode({**{k: v[0] for k, v in query.items()}, "after": rows[size - 1]["updated_time"]})
+            answer["paging"]["next"] = f"{self.network.url}{self.conversations_path}?{again}"
+        return 200, answer
+
+    def _one_message(self, message_id: str) -> tuple[int, dict]:
+        if message_id in self.gone:
+            return self._missing(message_id)
+        found = next(m for messages in self.conversations.values() for m in messages if m["id"] == message_id)
+        return 200, {"id": message_id, "from": found["from"], "to": found["to"]}
+
+
+class FakeGraph(GraphConversations):
     def __init__(self, network) -> None:
         self.network = network
         self.posts: list[dict] = []
@@ -185,23 +230,11 @@ class FakeGraph:
     def message(self, psid: str, second: int, text: str = "", *, by_page: bool = False) -> str:
         """A Messenger message in the conversation with `psid`, as Graph's Message node has it."""
         conversation = f"t_{psid}"
-        messages = self.conversations.setdefault(conversation, [])
         person = {"id": psid, "name": "Jo Parker", "email": f"{psid}@facebook.com"}
         page = {"id": PAGE_ID, "name": "Northfield Council", "email": f"{PAGE_ID}@facebook.com"}
         message_id = f"m_{psid}AbC{second:05d}"
-        messages.append(
-            {
-                "id": message_id,
-                "message": text or f"Hello, message {second}",
-                "from": page if by_page else person,
-                "to": {"data": [person if by_page else page]},
-                "created_time": when(second),
-            }
-        )
-        path = f"{V}/{conversation}/messages"
-        self.network.routes[("GET", path)] = lambda q, b, h, c=conversation: (200, self._message_page(c, q))
-        self.network.routes[("GET", f"{V}/{message_id}")] = lambda q, b, h, m=message_id: self._one_message(m)
-        return message_id
+        sender, recipient = (page, person) if by_page else (person, page)
+        return self.add_message(conversation, message_id, text or f"Hello, message {second}", second, sender, recipient)
 
     def _message_page(self, conversation: str, query) -> dict:
         return self._list(self.conversations[conversation], query, f"{V}/{conversation}/messages", 25)
@@ -209,27 +242,7 @@ class FakeGraph:
     def _conversations(self, query, body, headers) -> tuple[int, dict]:
         if refused := self._check(headers):
             return refused
-        assert query["platform"] == ["messenger"] and "messages.limit(25){id,message,from,to" in query["fields"][0]
-        rows = [
-            {"id": c, "updated_time": max(m["created_time"] for m in messages), "messages": self._message_page(c, {})}
-            for c, messages in self.conversations.items()
-        ]
-        rows.sort(key=lambda row: row["updated_time"], reverse=True)
-        if "after" in query:
-            rows = [row for row in rows if row["updated_time"] < query["after"][0]]
-        size = int(query.get("limit", ["25"])[0])
-        answer = {"data": rows[:size], "paging": {"cursors": {"before": "QVFI", "after": "QVFH"}}}
-        if len(rows) > size:
-            # Graph's next link repeats the request's parameters.
-            again = urlencode({**{k: v[0] for k, v in query.items()}, "after": rows[size - 1]["updated_time"]})
-            answer["paging"]["next"] = f"{self.network.url}{CONVERSATIONS}?{again}"
-        return 200, answer
-
-    def _one_message(self, message_id: str) -> tuple[int, dict]:
-        if message_id in self.gone:
-            return self._missing(message_id)
-        found = next(m for messages in self.conversations.values() for m in messages if m["id"] == message_id)
-        return 200, {"id": message_id, "from": found["from"], "to": found["to"]}
+        return self.conversation_list(query, platform="messenger")
 
     def _send(self, query, body, headers) -> tuple[int, dict]:
         form = {k: json.loads(v[0]) if k != "messaging_type" else v[0] for k, v in parse_qs(body.decode()).items()}

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.connectors.conftest import Canned
-from tests.connectors.test_facebook import JSON, START, graph_error, when
+from tests.connectors.test_facebook import JSON, START, GraphConversations, graph_error, when
 from townsquare.channels.models import Channel, ChannelStatus
 from townsquare.inbox.models import Conversation, OutgoingReply
 from townsquare.inbox.senders import ReplyFailed
@@ -34,7 +34,9 @@ SEND = f"{V}/me/messages"
 ACCOUNT = {"username": "northfield.council", "id": IG}
 
 
-class FakeInstagram:
+class FakeInstagram(GraphConversations):
+    conversations_path = CONVERSATIONS
+
     def __init__(self, network) -> None:
         self.network = network
         self.media: list[dict] = []
@@ -152,22 +154,10 @@ class FakeInstagram:
     def message(self, igsid: str, second: int, text: str = "", *, ours: bool = False) -> str:
         """A direct message in the conversation with `igsid`, as Graph's Message node has it for Instagram."""
         conversation = f"aWdfZAG06MTpJR01lc3NhZA2VUaHJlYWQ6{igsid}"
-        messages = self.conversations.setdefault(conversation, [])
         person = {"username": f"resident.{igsid[-3:]}", "id": igsid}
         message_id = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOj{igsid}{second:05d}"
-        messages.append(
-            {
-                "id": message_id,
-                "message": text or f"Hello, message {second}",
-                "from": ACCOUNT if ours else person,
-                "to": {"data": [person if ours else ACCOUNT]},
-                "created_time": when(second),
-            }
-        )
-        path = f"{V}/{conversation}/messages"
-        self.network.routes[("GET", path)] = lambda q, b, h, c=conversation: (200, self._message_page(c, q))
-        self.network.routes[("GET", f"{V}/{message_id}")] = lambda q, b, h, m=message_id: self._one_message(m)
-        return message_id
+        sender, recipient = (ACCOUNT, person) if ours else (person, ACCOUNT)
+        return self.add_message(conversation, message_id, text or f"Hello, message {second}", second, sender, recipient)
 
     def _message_page(self, conversation: str, query) -> dict:
         items = sorted(self.conversations[conversation], key=lambda item: item["created_time"], reverse=True)
@@ -182,27 +172,7 @@ class FakeInstagram:
     def _conversations(self, query, body, headers) -> tuple[int, dict]:
         if headers.get("Authorization") != f"OAuth {TOKEN}":
             return 400, json.loads(graph_error(190, "Invalid OAuth access token."))
-        assert query["platform"] == ["instagram"] and "messages.limit(25){id,message,from,to" in query["fields"][0]
-        rows = [
-            {"id": c, "updated_time": max(m["created_time"] for m in messages), "messages": self._message_page(c, {})}
-            for c, messages in self.conversations.items()
-        ]
-        rows.sort(key=lambda row: row["updated_time"], reverse=True)
-        if "after" in query:
-            rows = [row for row in rows if row["updated_time"] < query["after"][0]]
-        size = int(query.get("limit", ["25"])[0])
-        answer = {"data": rows[:size], "paging": {"cursors": {"before": "QVFI", "after": "QVFH"}}}
-        if len(rows) > size:
-            # Graph's next link repeats the request's parameters.
-            again = urlencode({**{k: v[0] for k, v in query.items()}, "after": rows[size - 1]["updated_time"]})
-            answer["paging"]["next"] = f"{self.network.url}{CONVERSATIONS}?{again}"
-        return 200, answer
-
-    def _one_message(self, message_id: str) -> tuple[int, dict]:
-        if message_id in self.gone:
-            return self._missing(message_id)
-        found = next(m for messages in self.conversations.values() for m in messages if m["id"] == message_id)
-        return 200, {"id": message_id, "from": found["from"], "to": found["to"]}
+        return self.conversation_list(query, platform="instagram")
 
     def _send(self, query, body, headers) -> tuple[int, dict]:
         form = {k: json.loads(v[0]) if k != "messaging_type" else v[0] for k, v in parse_qs(body.decode()).items()}
