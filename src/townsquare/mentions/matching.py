@@ -61,6 +61,9 @@ def _current(organisation_id: int) -> _OrgMatcher:
     """The organisation's matcher, brought up to date with the database (caller holds _lock)."""
     entry = _cache.get(organisation_id)
     if entry is None:
+        if not ListeningQuery.objects.filter(organisation_id=organisation_id, paused=False).exists():
+            # Nothing to match: the words are counted once the organisation has a query to anchor.
+            return _OrgMatcher(Matcher())
         entry = _cache[organisation_id] = _OrgMatcher(_new_matcher(organisation_id))
     signature = _signature(organisation_id)
     if signature == entry.signature:
