@@ -164,6 +164,7 @@ def edit(client, channel, **fields):
         ("instagram", "ig_user_id", "17841400000000001", "١٧٨٤١", "The Instagram account id is digits only"),
         ("linkedin", "organization_id", "2414183", "urn:li:organization:2414183", "The LinkedIn organisation id is"),
         ("youtube", "channel_id", "UCnorthfield0000000000a1", "UCnorthfield", "The YouTube channel id is UC followed"),
+        ("reddit", "subreddit", "northfield", "r/northfield", "The Subreddit is 3 to 21 letters, digits or _"),
     ],
 )
 def test_the_accounts_id_is_seen_and_set_in_the_details_form(
@@ -190,6 +191,19 @@ def test_the_accounts_id_is_seen_and_set_in_the_details_form(
     edit(admin, channel, **{option: ""})
     channel.refresh_from_db()
     assert channel.options == {"keep": "me"}
+
+
+def test_a_reddit_channel_publishes_only_once_it_names_its_subreddit(organisation):
+    signed_in = {"client_id": "c", "client_secret": "s", "refresh_token": "r"}
+    reddit = channel_create(organisation=organisation, network="reddit", handle="northfieldcc", credentials=signed_in)
+    said = {ability.capability: ability for ability in channel_abilities(reddit)}
+    assert not channel_can(reddit, "publish") and "name it in Details" in said["publish"].why
+    assert channel_can(reddit, "reply") and said["reply"].available  # replies go where the parent is
+    reddit.options = {"subreddit": "northfield"}
+    assert channel_can(reddit, "publish")
+    bare = channel_create(organisation=organisation, network="reddit", handle="other")
+    said = {ability.capability: ability for ability in channel_abilities(bare)}
+    assert "no access is stored" in said["publish"].why  # the first thing to mend
 
 
 def test_only_networks_that_need_an_account_id_ask_for_one(client_for, organisation, bluesky):

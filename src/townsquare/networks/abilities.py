@@ -36,6 +36,8 @@ def channel_can(channel, capability: str) -> bool:
     connector = CONNECTORS.get(channel.network)
     if connector is None or capability not in connector.capabilities:
         return False
+    if missing_setting(channel, capability):
+        return False
     if channel.network in NO_SECRET_NEEDED:
         return True
     return channel.has_credentials and not missing_access(channel, capability)
@@ -53,6 +55,16 @@ def missing_access(channel, capability: str) -> str:
     return "" if any(stored.get(name) for name in names) else why
 
 
+def missing_setting(channel, capability: str) -> str:
+    """Why the channel cannot do `capability` for want of one of its options (the connector names it), or ""."""
+    connector = CONNECTORS.get(channel.network)
+    need = connector.option_needs.get(capability) if connector is not None else None
+    if need is None:
+        return ""
+    option, why = need
+    return "" if str((channel.options or {}).get(option) or "").strip() else why
+
+
 def channel_abilities(channel) -> list[Ability]:
     """Every capability, whether it works on this channel and, if not, why."""
     connector = CONNECTORS.get(channel.network)
@@ -63,9 +75,10 @@ def channel_abilities(channel) -> list[Ability]:
             why = f"{label} does not offer this to Townsquare"
             abilities.append(Ability(capability, words, False, why))
         elif not channel_can(channel, capability):
-            why = missing_access(channel, capability) or (
-                "no access is stored for the account: store its token or app password below"
-            )
+            if channel.network not in NO_SECRET_NEEDED and not channel.has_credentials:
+                why = "no access is stored for the account: store its token or app password below"
+            else:
+                why = missing_access(channel, capability) or missing_setting(channel, capability)
             abilities.append(Ability(capability, words, False, why))
         elif capability == "search" and not listening_enabled(channel):
             abilities.append(Ability(capability, words, False, "switched off for this channel (see Details)"))

@@ -93,6 +93,8 @@ class Connector:
     # Capability -> (credentials of which one must be stored for it, why not in plain words), for a capability
     # the channel's other access cannot do: YouTube reads with an API key but replies only as the signed-in owner.
     credential_needs: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {}
+    # Capability -> (the channel option it needs, why not without it): a Reddit post goes to a named subreddit.
+    option_needs: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         raise ConnectorError(f"{self.kind} cannot fetch posts", permanent=True)

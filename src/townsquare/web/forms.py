@@ -60,8 +60,8 @@ class ChannelForm(forms.Form):
 
 @dataclass(frozen=True)
 class AccountId:
-    """The channel option naming the account on its network, as the network's connector (and the check after
-    signing in) reads it."""
+    """The channel option naming what the connector acts on (the account, or on Reddit the subreddit it posts
+    to), as the network's connector (and the check after signing in) reads it."""
 
     option: str
     label: str
@@ -69,12 +69,22 @@ class AccountId:
     pattern: str
     rule: str
     example: str
+    help: str = "Townsquare reads and acts on this account; signing in checks that you manage it."
 
 
 ACCOUNT_IDS = {
     "facebook": AccountId("page_id", "Facebook Page id", r"[0-9]+", "digits only", "104567890123456"),
     "instagram": AccountId("ig_user_id", "Instagram account id", r"[0-9]+", "digits only", "17841400000000001"),
     "linkedin": AccountId("organization_id", "LinkedIn organisation id", r"[0-9]+", "digits only", "2414183"),
+    "reddit": AccountId(
+        "subreddit",
+        "Subreddit",
+        r"[A-Za-z0-9_]{3,21}",
+        "3 to 21 letters, digits or _, without r/",
+        "northfield",
+        "New posts go there (the account must be allowed to post there); its subscribers count as the "
+        "channel's followers.",
+    ),
     "youtube": AccountId(
         "channel_id",
         "YouTube channel id",
@@ -106,8 +116,7 @@ class ChannelEditForm(forms.Form):
                 required=False,
                 max_length=100,
                 label=account.label,
-                help_text=f"{account.rule}, e.g. {account.example}. Townsquare reads and acts on this account; "
-                "signing in checks that you manage it. Empty: none yet.",
+                help_text=f"{account.rule}, e.g. {account.example}. {account.help} Empty: none yet.",
                 validators=[
                     RegexValidator(
                         rf"\A{account.pattern}\Z",

@@ -90,6 +90,7 @@ class _Requestor(prawcore.Requestor):
 class RedditConnector(Connector):
     kind = "reddit"
     capabilities = frozenset({"fetch_mentions", "search", "publish", "reply", "like", "metrics"})
+    option_needs = {"publish": (SUBREDDIT_OPTION, "a new Reddit post goes to a subreddit: name it in Details")}
     sync_interval = 600
     # Reddit's search matches words and "phrases" in titles and selftext, and author:name.
     search_kinds = frozenset({"word", "phrase", "author"})
