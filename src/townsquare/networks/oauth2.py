@@ -300,7 +300,7 @@ def _names(pages: list[dict]) -> str:
 def _identify_facebook(provider: Provider, app: App, token: dict, channel) -> Connected:
     wanted = str((channel.options or {}).get("page_id") or "")
     if not wanted:
-        raise ConnectorError("the channel has no Facebook Page id: add it again with --option page_id=...")
+        raise ConnectorError("the channel has no Facebook Page id: set it in the channel's Details, then sign in")
     pages = _pages(provider, token)
     page = next((page for page in pages if str(page.get("id")) == wanted), None)
     if page is None or not page.get("access_token"):
@@ -324,11 +324,8 @@ def _identify_reddit(provider: Provider, app: App, token: dict, channel) -> Conn
     name = str(me.get("name") or "")
     if name.lower() != channel.handle.removeprefix("u/").lower():
         raise _another(provider, f"u/{name}", f"u/{channel.handle}")
-    if not token.get("refresh_token"):
-        raise ConnectorError("Reddit gave no refresh token (permanent access was not granted)")
     # The connector signs in as the app with this refresh token (PRAW's installed-app flow).
-    credentials = {"client_id": app.client_id, "client_secret": app.client_secret, **_with_refresh(token)}
-    return Connected(f"u/{name}", credentials, {})
+    return Connected(f"u/{name}", _app_refresh(app, token, "Reddit", "permanent access"), {})
 
 
 def _identify_youtube(provider: Provider, app: App, token: dict, channel) -> Connected:
@@ -344,10 +341,14 @@ def _identify_youtube(provider: Provider, app: App, token: dict, channel) -> Con
     wanted = str((channel.options or {}).get("channel_id") or "")
     if wanted not in owned:
         raise _another(provider, f"the owner of {', '.join(owned) or 'no channel'}", f"the channel {wanted}")
+    return Connected(f"the channel {wanted}", _app_refresh(app, token, "Google", "offline access"), {})
+
+
+def _app_refresh(app: App, token: dict, network: str, grant: str) -> dict[str, str]:
+    """The app's id and secret with the refresh token, for connectors that renew access themselves."""
     if not token.get("refresh_token"):
-        raise ConnectorError("Google gave no refresh token (offline access was not granted)")
-    credentials = {"client_id": app.client_id, "client_secret": app.client_secret, **_with_refresh(token)}
-    return Connected(f"the channel {wanted}", credentials, {})
+        raise ConnectorError(f"{network} gave no refresh token ({grant} was not granted)")
+    return {"client_id": app.client_id, "client_secret": app.client_secret, **_with_refresh(token)}
 
 
 IDENTIFY: dict[str, Callable[[Provider, App, dict, Any], Connected]] = {

@@ -65,8 +65,8 @@ class FacebookConnector(Connector):
         token = credentials.get("access_token")
         if not page_id or not token:
             raise ConnectorError(
-                "the channel has no Page id or Page access token: add it again with --option page_id=... and "
-                "--token PAGE_TOKEN",
+                "the channel has no Page id or Page access token: set the Page id in the channel's Details and "
+                "sign in (or store a Page token)",
                 permanent=True,
             )
         return Graph(token, what=WHAT), page_id
