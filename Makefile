@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: demo test lint bench models eval browser clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml setup.py src/townsquare/listening/_native.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import settings
 
 from townsquare.listening.corpus import load_texts, shared_data_dir
 from townsquare.listening.fts5 import agreeing_texts, fts5_available
+from townsquare.listening.matcher import NATIVE_CORE, Matcher
 from townsquare.listening.tokens import tokenize
 
 settings.register_profile("listening", max_examples=60, deadline=None)
@@ -31,3 +33,11 @@ def fts5_texts(real_texts: list[str]) -> list[str]:
     if not fts5_available():
         pytest.skip("this Python's sqlite3 has no FTS5")
     return agreeing_texts(real_texts, tokenize)
+
+
+@pytest.fixture(scope="module", params=["compiled core", "python"])
+def make_matcher(request):
+    """`Matcher` with its queries in the compiled core, then in the Python slots (the reference)."""
+    if request.param == "compiled core" and not NATIVE_CORE:
+        pytest.skip("the compiled core is not built here (no C compiler at install)")
+    return functools.partial(Matcher, native=request.param == "compiled core")

@@ -18,8 +18,9 @@ from townsquare.listening.ast import (
     requires_something,
 )
 
-WORDS = ["flood", "warning", "bin", "collection", "road", "closed", "river", "rain", "a1", "café"]
-FOLDED = ["flood", "warning", "bin", "collection", "road", "closed", "river", "rain", "a1", "cafe"]
+# Non-ASCII words too: "café" folds to an ASCII token; "東京" stays several bytes long in UTF-8.
+WORDS = ["flood", "warning", "bin", "collection", "road", "closed", "river", "rain", "a1", "café", "東京"]
+FOLDED = ["flood", "warning", "bin", "collection", "road", "closed", "river", "rain", "a1", "cafe", "東京"]
 CASED = ["BT", "Flood", "NHS", "Road"]
 TAGS = ["flood", "storm"]
 HANDLES = ["northfieldcc", "bob"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from townsquare.listening.ast import And, Near, Not, Or, Phrase, Term, Wildcard, requires_something
 from townsquare.listening.fts5 import Fts5Batch, fts5_available, to_fts5
-from townsquare.listening.matcher import Matcher, document_frequency
+from townsquare.listening.matcher import document_frequency
 from townsquare.listening.parser import parse
 from townsquare.listening.reference import evaluate
 from townsquare.listening.tokens import prepare_post, tokenize
@@ -63,15 +63,15 @@ def _fts5_pairs(batch: Fts5Batch, queries: dict[int, str]) -> set[tuple[int, int
     return {(row, qid) for qid, q in queries.items() for row in batch.match(to_fts5(parse(q)))}
 
 
-def test_generated_queries_match_fts5_on_real_posts(fts5_texts):
+def test_generated_queries_match_fts5_on_real_posts(make_matcher, fts5_texts):
     maker = QueryMaker(fts5_texts, seed=3)
     queries = {i: maker.query() for i in range(400)}
     fts = Fts5Batch(fts5_texts)
     expected = _fts5_pairs(fts, queries)
     posts = [prepare_post({"id": i, "text": t}) for i, t in enumerate(fts5_texts)]
     # With the real posts' document frequencies (anchors by selectivity) and without (static estimate).
-    with_statistics = Matcher(document_frequency(fts5_texts), len(fts5_texts))
-    for matcher in (Matcher(), with_statistics):
+    with_statistics = make_matcher(document_frequency(fts5_texts), len(fts5_texts))
+    for matcher in (make_matcher(), with_statistics):
         for qid, text in queries.items():
             matcher.add(qid, text)
         batch = matcher.match_many({"id": i, "text": t} for i, t in enumerate(fts5_texts))
@@ -115,10 +115,10 @@ fts_trees = st.recursive(
 
 
 @given(texts_strategy, st.lists(fts_trees, min_size=1, max_size=5))
-def test_small_texts_match_fts5(texts, trees):
+def test_small_texts_match_fts5(make_matcher, texts, trees):
     trees = [t for t in trees if requires_something(t) and to_fts5(t) is not None]
     fts = Fts5Batch(texts)
-    matcher = Matcher()
+    matcher = make_matcher()
     for i, tree in enumerate(trees):
         matcher.add(i, tree)
     posts = [prepare_post({"id": i, "text": t}) for i, t in enumerate(texts)]

@@ -7,6 +7,11 @@ prefix bucket, a field value. A post meets its candidate queries with one C-leve
 its distinct tokens (and word pairs) with the index's keys. Queries the key alone proves (a term, a
 two-word phrase, an OR of those, a field) are added to the answer as a whole set per key; the others
 are verified with their compiled checks. Adding or removing a query touches only its own keys.
+
+Queries made of words, phrases, trailing-* wildcards, AND, OR, NOT and NEAR are filed in the compiled
+core (`_native.c`) when it is built: the same keys and the same checks, run in C on the post's token
+ids. The others (fields, exact case, `?` wildcards) stay in the Python slots below, which also serve
+every query where no C compiler was at hand.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from typing import Any
 from .ast import And, Exact, Field, Followers, Near, Node, Not, Or, Phrase, Term, Wildcard, requires_something
 from .compile import Check, compile_query
 from .parser import parse
-from .tokens import Post, fold, prepare_post, tokenize
+from .tokens import Post, fold, fold_tokens, prepare_post, searchable_text, tokenize
+
+try:
+    from . import _native
+except ImportError:  # installed without a C compiler: the Python slots serve every query
+    _native = None
+
+NATIVE_CORE = _native is not None
 
 PREFIX_MAX = 3  # wildcard buckets use at most this many leading characters
 # The three indexes a key can live in: a post's distinct tokens, its adjacent word pairs, and the rest
@@ -207,6 +219,34 @@ def _not_token(rest: Node | None) -> str | None:
     return rest.child.token if isinstance(rest, Not) and isinstance(rest.child, Term) else None
 
 
+def _native_check(node: Node) -> tuple | None:
+    """The compiled core's form of a check (see `node_read` in _native.c), or None when only Python
+    can check it."""
+    match node:
+        case Term(token):
+            return (0, token)
+        case Phrase(tokens):
+            return (1, tokens)
+        case Wildcard(pattern) if pattern.endswith("*") and "?" not in pattern:
+            return (2, pattern[:-1])
+        case Not(child):
+            inner = _native_check(child)
+            return None if inner is None else (5, inner)
+        case And(children) | Or(children):
+            parts = tuple(map(_native_check, children))
+            return None if None in parts else (3 if isinstance(node, And) else 4, parts)
+        case Near(operands, distance, ordered):
+            parts = tuple(map(_native_check, operands))
+            return None if None in parts else (6, parts, distance, ordered)
+    return None
+
+
+def _native_key(key: Key) -> tuple[int, Any]:
+    """An anchor key in the compiled core's form: (0, token), (1, (token, token)) or (2, prefix)."""
+    kind, value = key
+    return (2, value[1]) if kind == OTHER else (kind, value)
+
+
 class _Entry:
     __slots__ = ("node", "rest", "keys")
 
@@ -224,14 +264,19 @@ class Matcher:
     m.match({"id": 1, "text": "Flood warning!"})  # {"q1"}
 
     `document_frequency` (token -> number of posts holding it, out of `documents`), when given, picks
-    each query's anchors by real selectivity; otherwise a static estimate is used.
+    each query's anchors by real selectivity; otherwise a static estimate is used. `native=False` keeps
+    every query in Python (the reference the compiled core is tested against).
     """
 
-    def __init__(self, document_frequency: Mapping[str, int] | None = None, documents: int = 0) -> None:
+    def __init__(
+        self, document_frequency: Mapping[str, int] | None = None, documents: int = 0, *, native: bool = True
+    ) -> None:
         self._share: Share = (
             static_share if document_frequency is None else frequency_share(document_frequency, documents)
         )
         self._entries: dict[Any, _Entry] = {}
+        self._native = _native.Index() if native and _native is not None else None
+        self._native_numbers: dict[Any, int] = {}  # query id -> its number in the compiled core
         self._slots: tuple[dict[Hashable, _Slot], ...] = ({}, {}, {})  # by TOKEN, PAIR, OTHER
         # How many anchors use each prefix length and each field: a post only computes keys in use.
         self._prefix_lengths: dict[int, int] = {}
@@ -261,6 +306,11 @@ class Matcher:
             self.remove(query_id)
         rest = _rest(node, self._share)
         self._entries[query_id] = _Entry(node, rest, found[1])
+        if self._native is not None and _native_check(node) is not None:
+            keys = [_native_key(k) for k in found[1]]
+            check = None if rest is None else _native_check(rest)
+            self._native_numbers[query_id] = self._native.add(query_id, keys, check)
+            return node
         for kind, key in found[1]:
             slot = self._slots[kind].get(key)
             if slot is None:
@@ -275,6 +325,9 @@ class Matcher:
     def remove(self, query_id: Any) -> None:
         """Forget a query. Raises KeyError for an unknown id."""
         entry = self._entries.pop(query_id)
+        if query_id in self._native_numbers:
+            self._native.remove(self._native_numbers.pop(query_id))  # type: ignore[union-attr]
+            return
         for kind, key in entry.keys:
             slots = self._slots[kind]
             if slots[key].remove(query_id, entry.rest):
@@ -309,8 +362,23 @@ class Matcher:
 
     def match(self, post: Post | Mapping[str, Any]) -> set[Any]:
         """The ids of the stored queries that `post` (prepared, or a dict for `prepare_post`) matches."""
+        if len(self._native_numbers) == len(self._entries):  # all in the compiled core (or none stored)
+            return set(self._match_native(post)) if self._native_numbers else set()
         if not isinstance(post, Post):
             post = prepare_post(post)
+        out = set(self._match_native(post)) if self._native_numbers else set()
+        self._match_python(post, out)
+        return out
+
+    def _match_native(self, post: Post | Mapping[str, Any]) -> list[Any]:
+        native: Any = self._native
+        if isinstance(post, Post):
+            return native.match_tokens(post.tokens)
+        text = searchable_text(post)[0]
+        return native.match_text(text) if text.isascii() else native.match_tokens(fold_tokens(text))
+
+    def _match_python(self, post: Post, out: set[Any]) -> None:
+        """Add the ids of the queries in the Python slots that `post` matches to `out`."""
         tokens, pairs, others = self._slots
         # The post's keys meet the index in C: distinct tokens (and word pairs) & stored keys.
         hits = list(map(tokens.__getitem__, post.tokset & tokens.keys()))
@@ -318,13 +386,11 @@ class Matcher:
             hits.extend(map(pairs.__getitem__, post.pairs & pairs.keys()))
         if others:
             hits.extend(slot for slot in map(others.get, self._other_keys(post)) if slot is not None)
-        out: set[Any] = set()
         for slot in hits:
             if slot.only_proven:
                 out |= slot.proven
             else:
                 slot.matches(post, out)
-        return out
 
     def match_many(self, posts: Iterable[Post | Mapping[str, Any]]) -> list[set[Any]]:
         """`match` for each post, in order. Each post is prepared, matched and let go in turn: holding a

@@ -57,7 +57,28 @@ def surface_tokens(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """The folded tokens of `text` (links removed), in order."""
-    return _split(strip_links(text))[0]
+    return fold_tokens(strip_links(text))
+
+
+def fold_tokens(text: str) -> list[str]:
+    """The folded tokens of link-free text, in order. Lower-casing ASCII text first gives the same
+    tokens, faster."""
+    if text.isascii():
+        return ASCII_TOKEN_RE.findall(text.lower())
+    return _split(text)[0]
+
+
+def searchable_text(data: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """(the title and text of a post dict with its links replaced by spaces, the links): links are not
+    searchable words; they are kept for `links:`."""
+    title = data.get("title")
+    text = data.get("text") or ""
+    if title:
+        text = f"{title}\n{text}"
+    if "://" not in text:
+        return text, []
+    links = LINK_RE.findall(text)
+    return (LINK_RE.sub(" ", text) if links else text), links
 
 
 def link_domains(urls: Iterable[str]) -> frozenset[str]:
@@ -124,19 +145,8 @@ class Post:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.id = data.get("id")
         self._data = data
-        title = data.get("title")
-        text = data.get("text") or ""
-        if title:
-            text = f"{title}\n{text}"
-        # Links are not searchable words; they are kept for `links:`.
-        self._links = LINK_RE.findall(text) if "://" in text else ()
-        if self._links:
-            text = LINK_RE.sub(" ", text)
-        self._text = text
-        # Folded tokens in order; lower-casing ASCII text first gives the same tokens, faster.
-        self.tokens: tuple[str, ...] = (
-            tuple(ASCII_TOKEN_RE.findall(text.lower())) if text.isascii() else tuple(_split(text)[0])
-        )
+        self._text, self._links = searchable_text(data)
+        self.tokens: tuple[str, ...] = tuple(fold_tokens(self._text))
         self.tokset = frozenset(self.tokens)
         self._fields: tuple[str | None, str | None, str | None, str | None, int | None] | None = None
         self._exact: tuple[str, ...] | None = None
