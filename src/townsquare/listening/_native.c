@@ -643,7 +643,7 @@ static int check(Index *self, const Node *node) {
     return 0;
 }
 
-/* Add to `out` the ids of the slot's queries the post matches. */
+/* Add to the set `out` the ids of the slot's queries the post matches. */
 static int run_slot(Index *self, int32_t number, PyObject *out) {
     Slot *slot = &self->slots[number];
     uint32_t g = self->generation;
@@ -662,13 +662,13 @@ static int run_slot(Index *self, int32_t number, PyObject *out) {
             if (!r) continue;
         }
         self->query_seen[q] = g;
-        if (PyList_Append(out, query->id) < 0) return -1;
+        if (PySet_Add(out, query->id) < 0) return -1;
     }
     return 0;
 }
 
 static PyObject *match_post(Index *self) {
-    PyObject *out = PyList_New(0);
+    PyObject *out = PySet_New(NULL);
     if (!out) return NULL;
     post_index(self);
     int32_t n = self->post_length;
@@ -702,7 +702,7 @@ fail:
     return NULL;
 }
 
-PyDoc_STRVAR(match_text_doc, "match_text(text) -> list\n\n"
+PyDoc_STRVAR(match_text_doc, "match_text(text) -> set\n\n"
              "The ids of the stored queries that ASCII text (links already removed) matches.");
 
 static PyObject *Index_match_text(Index *self, PyObject *text) {
@@ -714,7 +714,7 @@ static PyObject *Index_match_text(Index *self, PyObject *text) {
     return match_post(self);
 }
 
-PyDoc_STRVAR(match_tokens_doc, "match_tokens(tokens) -> list\n\n"
+PyDoc_STRVAR(match_tokens_doc, "match_tokens(tokens) -> set\n\n"
              "The ids of the stored queries that a post with these folded tokens (in order) matches.");
 
 static PyObject *Index_match_tokens(Index *self, PyObject *tokens) {

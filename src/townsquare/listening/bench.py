@@ -7,7 +7,8 @@ folder, using only operators FTS5 also has, so both engines must return the same
 Both run in this one process, on one core. FTS5's time includes indexing the batch, the matcher's
 includes preparing (tokenising) the posts; each engine is timed --repeat times and the best run is
 kept. The matcher gets the document frequencies of the corpus posts outside the batch, as a deployed
-matcher gets them from the organisation's stored posts, to pick each query's rarest anchor.
+matcher gets them from the organisation's stored posts, to pick each query's rarest anchor. It runs
+with its compiled core when that is built; `--python-only` times the Python slots alone.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TypeVar
 
 from .corpus import load_texts, shared_data_dir
 from .fts5 import Fts5Batch, agreeing_texts, fts5_available, to_fts5
-from .matcher import Matcher, document_frequency
+from .matcher import NATIVE_CORE, Matcher, document_frequency
 from .parser import parse
 from .tokens import tokenize
 
@@ -98,7 +99,12 @@ def best_time(run: Callable[[], T], repeat: int) -> tuple[float, T]:
 
 
 def run_matcher(
-    queries: dict[int, str], posts: list[dict], repeat: int, frequency: Counter[str], documents: int
+    queries: dict[int, str],
+    posts: list[dict],
+    repeat: int,
+    frequency: Counter[str],
+    documents: int,
+    native: bool = True,
 ) -> dict[str, object]:
     """Build the matcher (memory measured with tracemalloc) with the document frequencies of other posts,
     then time match_many over the raw post dicts (preparing each post is part of the time)."""
@@ -106,7 +112,7 @@ def run_matcher(
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     start = time.perf_counter()
-    matcher = Matcher(frequency, documents)
+    matcher = Matcher(frequency, documents, native=native)
     for qid, text in queries.items():
         matcher.add(qid, parse(text))
     build = time.perf_counter() - start
@@ -141,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5, help="time each engine this many times, keep the best")
+    parser.add_argument("--python-only", action="store_true", help="keep every query out of the compiled core")
     args = parser.parse_args(argv)
     data_dir = shared_data_dir()
     if data_dir is None:
@@ -157,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(texts)} real posts read; batch of {len(posts)} "
           f"({len(sample) - len(agreeing_texts(sample, tokenize))} of {len(sample)} sampled skipped: "
           f"tokenised differently by FTS5)")  # fmt: skip
+    native = NATIVE_CORE and not args.python_only
+    engine = "compiled core" if native else "Python only" + ("" if NATIVE_CORE else " (compiled core not built)")
+    print(f"matcher: {engine}")
     generator = QueryGenerator(texts, args.seed)
     batch_texts = set(usable)
     history = [t for t in texts if t not in batch_texts]  # statistics from posts outside the batch
@@ -165,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = []
     for count in (int(c) for c in args.queries.split(",")):
         queries = {i: generator.query() for i in range(count)}
-        m = run_matcher(queries, posts, args.repeat, frequency, len(history))
+        m = run_matcher(queries, posts, args.repeat, frequency, len(history), native)
         f_time, f_pairs = run_fts5(queries, posts, args.repeat)
         same = m["pairs"] == f_pairs
         ok &= same

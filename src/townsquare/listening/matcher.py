@@ -363,14 +363,14 @@ class Matcher:
     def match(self, post: Post | Mapping[str, Any]) -> set[Any]:
         """The ids of the stored queries that `post` (prepared, or a dict for `prepare_post`) matches."""
         if len(self._native_numbers) == len(self._entries):  # all in the compiled core (or none stored)
-            return set(self._match_native(post)) if self._native_numbers else set()
+            return self._match_native(post) if self._native_numbers else set()
         if not isinstance(post, Post):
             post = prepare_post(post)
-        out = set(self._match_native(post)) if self._native_numbers else set()
+        out = self._match_native(post) if self._native_numbers else set()
         self._match_python(post, out)
         return out
 
-    def _match_native(self, post: Post | Mapping[str, Any]) -> list[Any]:
+    def _match_native(self, post: Post | Mapping[str, Any]) -> set[Any]:
         native: Any = self._native
         if isinstance(post, Post):
             return native.match_tokens(post.tokens)
@@ -395,5 +395,6 @@ class Matcher:
     def match_many(self, posts: Iterable[Post | Mapping[str, Any]]) -> list[set[Any]]:
         """`match` for each post, in order. Each post is prepared, matched and let go in turn: holding a
         whole batch of prepared posts costs more (memory, garbage-collector passes) than it saves."""
-        match = self.match
+        only_native = self._native_numbers and len(self._native_numbers) == len(self._entries)
+        match = self._match_native if only_native else self.match
         return [match(p) for p in posts]
