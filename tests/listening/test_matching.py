@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from townsquare.listening.ast import Not, Term, requires_something
 from townsquare.listening.compile import compile_query
-from townsquare.listening.matcher import NATIVE_CORE
+from townsquare.listening.matcher import NATIVE_CORE, Matcher
 from townsquare.listening.parser import parse
 from townsquare.listening.reference import evaluate
 from townsquare.listening.tokens import prepare_post
@@ -121,6 +121,29 @@ def test_add_remove_replace(make_matcher):
 def test_the_compiled_core_is_built_where_a_compiler_is():
     # The install builds it optionally; where a compiler is at hand, a missing core is a broken build.
     assert NATIVE_CORE
+
+
+@pytest.mark.skipif(not NATIVE_CORE, reason="the compiled core is not built here")
+def test_the_compiled_core_refuses_a_second_match_while_one_runs():
+    # Its post buffers are shared by all calls: a match started inside another (here from a query id's
+    # __hash__, where another thread could also get in) is refused, never mixed with the first post.
+    matcher = Matcher()
+
+    class ReentrantId:
+        armed = False
+
+        def __hash__(self):
+            if self.armed:
+                matcher.match({"id": 2, "text": "rain"})
+            return 1
+
+    query_id = ReentrantId()
+    matcher.add(query_id, "flood")
+    query_id.armed = True
+    with pytest.raises(RuntimeError, match="matching another post"):
+        matcher.match({"id": 1, "text": "flood"})
+    query_id.armed = False
+    assert matcher.match({"id": 1, "text": "flood"}) == {query_id}
 
 
 def test_a_post_never_sees_the_previous_posts_tokens(make_matcher):

@@ -163,6 +163,7 @@ typedef struct {
     Py_ssize_t lowered_capacity;
     Instance *instances;
     Py_ssize_t instance_count, instance_capacity;
+    int busy; /* a match is running */
 } Index;
 
 static int grow(void **array, int32_t *capacity, int32_t needed, size_t item) {
@@ -359,6 +360,7 @@ PyDoc_STRVAR(add_doc, "add(query_id, keys, rest) -> number\n\n"
 static PyObject *Index_add(Index *self, PyObject *args) {
     PyObject *id, *keys, *rest;
     if (!PyArg_ParseTuple(args, "OOO", &id, &keys, &rest)) return NULL;
+    if (self->busy) return PyErr_Format(PyExc_RuntimeError, "this Index is matching a post");
     PyObject *sequence = PySequence_Fast(keys, "keys must be a sequence");
     if (!sequence) return NULL;
     Py_ssize_t key_count = PySequence_Fast_GET_SIZE(sequence);
@@ -408,6 +410,7 @@ fail:
 }
 
 static PyObject *Index_remove(Index *self, PyObject *arg) {
+    if (self->busy) return PyErr_Format(PyExc_RuntimeError, "this Index is matching a post");
     long number = PyLong_AsLong(arg);
     if (number == -1 && PyErr_Occurred()) return NULL;
     if (number < 0 || number >= self->query_count || !self->queries[number].id) {
@@ -667,9 +670,7 @@ static int run_slot(Index *self, int32_t number, PyObject *out) {
     return 0;
 }
 
-static PyObject *match_post(Index *self) {
-    PyObject *out = PySet_New(NULL);
-    if (!out) return NULL;
+static PyObject *match_post(Index *self, PyObject *out) {
     post_index(self);
     int32_t n = self->post_length;
     for (int32_t i = 0; i < n; i++) { /* each distinct known token once: at its first position */
@@ -698,8 +699,18 @@ static PyObject *match_post(Index *self) {
     }
     return out;
 fail:
-    Py_DECREF(out);
     return NULL;
+}
+
+/* The post's buffers are shared by every call: refuse a second one while one runs (a thread switch
+ * inside a query id's __hash__, say), rather than mix two posts. */
+static int enter(Index *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this Index is matching another post; use one per thread");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
 }
 
 PyDoc_STRVAR(match_text_doc, "match_text(text) -> set\n\n"
@@ -710,8 +721,15 @@ static PyObject *Index_match_text(Index *self, PyObject *text) {
         PyErr_SetString(PyExc_ValueError, "match_text takes ASCII text; give other text's tokens to match_tokens");
         return NULL;
     }
-    if (post_from_ascii(self, text) < 0) return NULL;
-    return match_post(self);
+    PyObject *out = PySet_New(NULL); /* before the post is read: allocating may run other threads */
+    if (!out || enter(self) < 0) {
+        Py_XDECREF(out);
+        return NULL;
+    }
+    PyObject *result = post_from_ascii(self, text) < 0 ? NULL : match_post(self, out);
+    self->busy = 0;
+    if (!result) Py_DECREF(out);
+    return result;
 }
 
 PyDoc_STRVAR(match_tokens_doc, "match_tokens(tokens) -> set\n\n"
@@ -720,9 +738,17 @@ PyDoc_STRVAR(match_tokens_doc, "match_tokens(tokens) -> set\n\n"
 static PyObject *Index_match_tokens(Index *self, PyObject *tokens) {
     PyObject *sequence = PySequence_Fast(tokens, "tokens must be a sequence");
     if (!sequence) return NULL;
-    PyObject *out = post_from_tokens(self, sequence) < 0 ? NULL : match_post(self);
+    PyObject *out = PySet_New(NULL);
+    if (!out || enter(self) < 0) {
+        Py_XDECREF(out);
+        Py_DECREF(sequence);
+        return NULL;
+    }
+    PyObject *result = post_from_tokens(self, sequence) < 0 ? NULL : match_post(self, out);
+    self->busy = 0;
+    if (!result) Py_DECREF(out);
     Py_DECREF(sequence);
-    return out;
+    return result;
 }
 
 static Py_ssize_t Index_len(Index *self) { return self->live; }
@@ -762,7 +788,8 @@ static PySequenceMethods Index_as_sequence = {.sq_length = (lenfunc)Index_len};
 
 static PyTypeObject IndexType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "townsquare.listening._native.Index",
-    .tp_doc = PyDoc_STR("Stored queries filed under their anchor keys, matched against one post at a time."),
+    .tp_doc = PyDoc_STR("Stored queries filed under their anchor keys, matched against one post at a time "
+                        "(by one thread at a time: callers share a matcher under a lock)."),
     .tp_basicsize = sizeof(Index),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_new = PyType_GenericNew,
