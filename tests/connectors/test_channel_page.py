@@ -193,6 +193,38 @@ def test_the_accounts_id_is_seen_and_set_in_the_details_form(
     assert channel.options == {"keep": "me"}
 
 
+@pytest.mark.parametrize(
+    ("network", "option", "first", "second"),
+    [
+        ("facebook", "page_id", "111", "222"),
+        ("instagram", "ig_user_id", "17841400000000001", "17841400000000002"),
+        ("linkedin", "organization_id", "2414183", "2414184"),
+        ("youtube", "channel_id", "UCnorthfield0000000000a1", "UCnorthfield0000000000a2"),
+    ],
+)
+def test_another_account_id_starts_the_sync_again(client_for, organisation, network, option, first, second):
+    channel = channel_create(organisation=organisation, network=network, handle="council", options={option: first})
+    channel.sync_cursor = {"since": "1700000000"}
+    channel.save()
+    admin = client_for("admin")
+    edit(admin, channel, **{option: first}, display_name="Council")  # same account: the cursor stays
+    channel.refresh_from_db()
+    assert channel.display_name == "Council" and channel.sync_cursor == {"since": "1700000000"}
+    edit(admin, channel, **{option: second})
+    channel.refresh_from_db()
+    assert channel.options == {option: second} and channel.sync_cursor == {}
+
+
+def test_another_subreddit_keeps_the_sync_where_it_is(client_for, organisation):
+    # The subreddit is only where new posts go; the mentions the channel reads are the account's.
+    reddit = channel_create(organisation=organisation, network="reddit", handle="cc", options={"subreddit": "aaa"})
+    reddit.sync_cursor = {"inbox": "t1_x"}
+    reddit.save()
+    edit(client_for("admin"), reddit, subreddit="bbb")
+    reddit.refresh_from_db()
+    assert reddit.options == {"subreddit": "bbb"} and reddit.sync_cursor == {"inbox": "t1_x"}
+
+
 def test_a_reddit_channel_publishes_only_once_it_names_its_subreddit(organisation):
     signed_in = {"client_id": "c", "client_secret": "s", "refresh_token": "r"}
     reddit = channel_create(organisation=organisation, network="reddit", handle="northfieldcc", credentials=signed_in)

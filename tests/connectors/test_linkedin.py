@@ -4,9 +4,10 @@ LinkedIn documents for the Posts, Social Actions, Reactions, Images and Network 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +15,8 @@ from django.core.management.base import CommandError
 
 from tests.connectors.conftest import Canned
 from townsquare.channels.models import Channel, ChannelStatus
+from townsquare.channels.services import channel_credentials
+from townsquare.networks import oauth2
 from townsquare.networks.base import ConnectorError, MediaItem, PostGone
 from townsquare.networks.connectors import CONNECTORS
 from townsquare.networks.linkedin import api as linkedin_api
@@ -24,6 +27,8 @@ from townsquare.posts.models import Post
 ORG = "2414183"
 AUTHOR = f"urn:li:organization:{ORG}"
 TOKEN = "AQVlinkedinmembertoken000000"
+REFRESH = "AQWlinkedinrefreshtoken00000"
+TOKEN_ENDPOINT = "/oauth/v2/accessToken"
 POSTS = "/rest/posts"
 JSON = {"Content-Type": "application/json"}
 # Posts are recent, so that they fall inside the window the connector reads.
@@ -49,8 +54,12 @@ class FakeLinkedIn:
         self.images: list[tuple[str, bytes]] = []
         # (actor, root) of each reaction made.
         self.reactions: list[tuple[str, str]] = []
+        # The access tokens LinkedIn accepts now, and each renewal asked for.
+        self.access_tokens = {TOKEN}
+        self.renewals: list[dict] = []
         network.routes.update(
             {
+                ("POST", TOKEN_ENDPOINT): self._token,
                 ("POST", "/rest/reactions"): self._react,
                 ("GET", POSTS): self._list_posts,
                 ("POST", POSTS): self._create,
@@ -117,9 +126,32 @@ class FakeLinkedIn:
             "paging": {"start": start, "count": count, "total": len(items), "links": []},
         }
 
+    def expire(self) -> None:
+        """60 days have passed: every access token given so far has expired."""
+        self.access_tokens.clear()
+
+    def _authorised(self, headers) -> bool:
+        return (headers.get("Authorization") or "").removeprefix("Bearer ") in self.access_tokens
+
+    def _expired(self) -> tuple[int, dict]:
+        return 401, json.loads(problem(401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired"))
+
+    def _token(self, query, body, headers) -> tuple[int, dict]:
+        """POST /oauth/v2/accessToken, grant_type=refresh_token: a new access token; the refresh token stays the
+        same (its year does not start again)."""
+        form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
+        self.renewals.append({"form": form, "authorization": headers.get("Authorization")})
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != REFRESH:
+            return 400, {"error": "invalid_request", "error_description": "Unable to retrieve access token"}
+        access = f"li-access-{len(self.renewals)}"
+        self.access_tokens.add(access)
+        scope = "r_organization_social,w_organization_social"
+        return 200, {"access_token": access, "expires_in": 5183999, "refresh_token": REFRESH,
+                     "refresh_token_expires_in": 31103999, "scope": scope}  # fmt: skip
+
     def _list_posts(self, query, body, headers) -> tuple[int, dict]:
-        if headers.get("Authorization") != f"Bearer {TOKEN}":
-            return 401, json.loads(problem(401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired"))
+        if not self._authorised(headers):
+            return self._expired()
         assert headers["LinkedIn-Version"] == linkedin_api.API_VERSION and query["q"] == ["author"]
         assert query["author"] == [AUTHOR]
         return 200, self._page(sorted(self.posts, key=lambda post: -post["createdAt"]), query)
@@ -170,6 +202,8 @@ class FakeLinkedIn:
         return 201, {}
 
     def _create(self, query, body, headers) -> tuple[int, dict, dict]:
+        if not self._authorised(headers):
+            return (*self._expired(), {})
         self.created.append(json.loads(body))
         return 201, {}, {"x-restli-id": f"urn:li:share:{7400000000000000000 + len(self.created)}"}
 
@@ -184,13 +218,17 @@ class FakeLinkedIn:
 
 
 @pytest.fixture
-def linkedin(fake_network, monkeypatch) -> FakeLinkedIn:
+def linkedin(fake_network, monkeypatch, settings) -> FakeLinkedIn:
     monkeypatch.setattr(linkedin_api, "API_URL", fake_network.url + "/rest")
     monkeypatch.setattr(linkedin_api, "TIMEOUT_SECONDS", 0.5)
+    # The deployment's LinkedIn app, the one signing in uses, renews tokens at the stand-in's token endpoint.
+    provider = dataclasses.replace(oauth2.PROVIDERS["linkedin"], token_url=fake_network.url + TOKEN_ENDPOINT)
+    monkeypatch.setitem(oauth2.PROVIDERS, "linkedin", provider)
+    settings.TOWNSQUARE_OAUTH_LINKEDIN_CLIENT_ID, settings.TOWNSQUARE_OAUTH_LINKEDIN_CLIENT_SECRET = "cid-li", "sec-li"
     return FakeLinkedIn(fake_network)
 
 
-def add_channel() -> Channel:
+def add_channel(*extra: str) -> Channel:
     call_command(
         "channel",
         "add",
@@ -204,6 +242,7 @@ def add_channel() -> Channel:
         f"organization_id={ORG}",
         "--token",
         TOKEN,
+        *extra,
     )
     return Channel.objects.get(network="linkedin")
 
@@ -439,3 +478,62 @@ def test_a_like_that_fails_says_why_and_likes_nothing(case, organisation, linked
         CONNECTORS["linkedin"].like(channel=channel, credentials={"access_token": TOKEN}, external_id=post)
     assert words in failed.value.message and not isinstance(failed.value, PostGone)
     assert failed.value.permanent == permanent and failed.value.retry_after == wait and linkedin.reactions == []
+
+
+# --- Access tokens renewed with the refresh token signing in stored ---
+
+
+def test_an_expired_token_is_renewed_stored_and_the_call_made_again(organisation, linkedin, capsys):
+    first = linkedin.post(0)
+    channel = add_channel("--credential", f"refresh_token={REFRESH}")
+    sync(capsys)
+    assert not linkedin.renewals
+    linkedin.expire()
+    later = linkedin.post(1)
+    assert "stored 1" in sync(capsys) and stored() == sorted([first, later])
+    [renewal] = linkedin.renewals
+    # LinkedIn takes the app's id and secret in the form, not in Basic auth.
+    assert renewal["form"] == {
+        "grant_type": "refresh_token",
+        "refresh_token": REFRESH,
+        "client_id": "cid-li",
+        "client_secret": "sec-li",
+    }
+    assert renewal["authorization"] is None
+    channel.refresh_from_db()
+    assert channel_credentials(channel=channel) == {"access_token": "li-access-1", "refresh_token": REFRESH}
+    assert channel.status == ChannelStatus.OK
+    # A post written 60 days later renews it again, and is posted once.
+    linkedin.expire()
+    made = CONNECTORS["linkedin"].publish(
+        channel=channel, credentials=channel_credentials(channel=channel), text="Bins on Monday", idempotency_key="k"
+    )
+    assert made.external_id and len(linkedin.created) == 1 and len(linkedin.renewals) == 2
+
+
+def test_a_refused_renewal_disables_the_channel_until_it_is_reconnected(organisation, linkedin, capsys):
+    first = linkedin.post(0)
+    channel = add_channel("--credential", f"refresh_token={REFRESH}")
+    sync(capsys)
+    linkedin.expire()
+    linkedin.post(1)
+    refused = b'{"error":"invalid_grant","error_description":"The provided authorization grant is revoked"}'
+    linkedin.network.fail_next(TOKEN_ENDPOINT, Canned(400, refused, JSON))
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert report.permanent and channel.status == ChannelStatus.DISABLED
+    assert channel.last_error == (
+        "LinkedIn refused to renew the access token (HTTP 400: The provided authorization grant is revoked): "
+        "reconnect the account by signing in again"
+    )
+    assert channel_credentials(channel=channel) == {"access_token": TOKEN, "refresh_token": REFRESH}
+    assert stored() == [first]
+
+
+def test_without_a_refresh_token_an_expired_token_disables_the_channel(organisation, linkedin, capsys):
+    channel = add_channel()
+    linkedin.expire()
+    report = channel_sync(channel=channel)
+    channel.refresh_from_db()
+    assert report.permanent and channel.status == ChannelStatus.DISABLED and "EXPIRED_ACCESS_TOKEN" in report.error
+    assert not linkedin.renewals

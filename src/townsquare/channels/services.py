@@ -65,7 +65,9 @@ def channel_create(
     return channel
 
 
-def channel_update(*, channel: Channel, actor=None, **changes: Any) -> Channel:
+def channel_update(*, channel: Channel, actor=None, restart_sync: bool = False, **changes: Any) -> Channel:
+    """Change audited fields. `restart_sync`: the channel now reads another account, so the next sync starts
+    from that account's newest posts; the old account's cursor would skip or misplace them."""
     unknown = set(changes) - set(AUDITED_FIELDS)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(sorted(unknown))} here")
@@ -73,6 +75,8 @@ def channel_update(*, channel: Channel, actor=None, **changes: Any) -> Channel:
     with transaction.atomic():
         for name, value in changes.items():
             setattr(channel, name, value)
+        if restart_sync:
+            channel.sync_cursor = {}
         channel.full_clean()
         channel.save()
         diff = {name: [before[name], value] for name, value in changes.items() if before[name] != value}

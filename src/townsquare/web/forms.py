@@ -70,6 +70,8 @@ class AccountId:
     rule: str
     example: str
     help: str = "Townsquare reads and acts on this account; signing in checks that you manage it."
+    # Whether the channel reads from it: then its sync cursor belongs to the old account when it changes.
+    read: bool = True
 
 
 ACCOUNT_IDS = {
@@ -84,6 +86,7 @@ ACCOUNT_IDS = {
         "northfield",
         "New posts go there (the account must be allowed to post there); its subscribers count as the "
         "channel's followers.",
+        read=False,
     ),
     "youtube": AccountId(
         "channel_id",

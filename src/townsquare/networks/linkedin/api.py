@@ -8,7 +8,7 @@ classes errors in one place.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -30,11 +30,15 @@ def urn_path(urn: str) -> str:
 
 
 class LinkedIn:
-    def __init__(self, token: str) -> None:
+    """With `renew` (the channel stored a refresh token), a 401 renews the access token once and sends the request
+    again with the new one: LinkedIn's access tokens expire after 60 days."""
+
+    def __init__(self, token: str, renew: Callable[[], str] | None = None) -> None:
         self.session = requests.Session()
         self.session.headers.update(
             {"Authorization": f"Bearer {token}", "LinkedIn-Version": API_VERSION, "X-Restli-Protocol-Version": "2.0.0"}
         )
+        self.renew = renew
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, gone: str = "") -> dict[str, Any]:
         return self.call("GET", path, params=params, gone=gone).json()
@@ -58,12 +62,13 @@ class LinkedIn:
     ) -> requests.Response:
         """The answer; an error status raises, except those in `done` (statuses that mean it is already so)."""
         url = path_or_url if "://" in path_or_url else f"{API_URL}{path_or_url}"
-        try:
-            response = self.session.request(method, url, timeout=TIMEOUT_SECONDS, **kwargs)
-        except requests.Timeout as error:
-            raise ConnectorError(f"could not reach {WHAT}: the request timed out; will try again later") from error
-        except requests.ConnectionError as error:
-            raise ConnectorError(f"could not reach {WHAT}: no answer; will try again later") from error
+        response = self._send(method, url, **kwargs)
+        if response.status_code == 401 and self.renew is not None:
+            # Once: a 401 with a new token is the account's access refused, reported as such.
+            renew, self.renew = self.renew, None
+            response.close()
+            self.session.headers["Authorization"] = f"Bearer {renew()}"
+            response = self._send(method, url, **kwargs)
         if response.status_code >= 400 and response.status_code not in done:
             raise _error(response, gone=gone)
         if method == "GET":
@@ -74,6 +79,14 @@ class LinkedIn:
             if not isinstance(body, dict):
                 raise ConnectorError(f"{WHAT} sent an answer Townsquare cannot read; will try again later")
         return response
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self.session.request(method, url, timeout=TIMEOUT_SECONDS, **kwargs)
+        except requests.Timeout as error:
+            raise ConnectorError(f"could not reach {WHAT}: the request timed out; will try again later") from error
+        except requests.ConnectionError as error:
+            raise ConnectorError(f"could not reach {WHAT}: no answer; will try again later") from error
 
 
 def _error(response: requests.Response, *, gone: str) -> ConnectorError:

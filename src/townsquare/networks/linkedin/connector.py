@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from townsquare.networks.base import (
@@ -24,6 +25,7 @@ from townsquare.networks.base import (
 )
 from townsquare.networks.linkedin.api import LinkedIn, urn_path
 from townsquare.networks.linkedin.mapping import comment_to_record, post_to_record, to_little_text
+from townsquare.networks.tokens import renewed_access_token
 from townsquare.posts.normalise import PostRecord
 
 FEED_DAYS = 14
@@ -48,7 +50,9 @@ class LinkedInConnector(Connector):
                 "--option organization_id=... and --token TOKEN (an admin's, with the organisation scopes)",
                 permanent=True,
             )
-        return LinkedIn(token), f"urn:li:organization:{organisation}"
+        # Signed in with a refresh token: an expired access token is renewed once and stored (networks/tokens.py).
+        renew = partial(renewed_access_token, channel, credentials) if credentials.get("refresh_token") else None
+        return LinkedIn(token, renew), f"urn:li:organization:{organisation}"
 
     def fetch(self, *, channel, credentials: dict[str, str], cursor: dict[str, Any]) -> FetchResult:
         api, author = self._api(channel, credentials)

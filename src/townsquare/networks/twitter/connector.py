@@ -12,7 +12,7 @@ With the channel option `messages=on` a run that has read the mentions also read
 conversation.
 
 Access is either an OAuth 2.0 user access token (`access_token`; it expires after two hours: where signing in
-stored a `refresh_token`, a 401 renews it once, see tokens.py) or OAuth 1.0a user tokens that do not expire
+stored a `refresh_token`, a 401 renews it once, see networks/tokens.py) or OAuth 1.0a user tokens that do not expire
 (`consumer_key`, `consumer_secret`, `access_token`, `access_token_secret`), all in the vault.
 """
 
@@ -41,6 +41,7 @@ from townsquare.networks.base import (
     walk_back,
 )
 from townsquare.networks.searchterms import SearchTerm
+from townsquare.networks.tokens import renewed_access_token
 from townsquare.networks.twitter.mapping import (
     DM_EVENT_FIELDS,
     DM_EXPANSIONS,
@@ -54,7 +55,6 @@ from townsquare.networks.twitter.mapping import (
     page_to_records,
     user_to_author,
 )
-from townsquare.networks.twitter.tokens import renewed_access_token
 from townsquare.posts.normalise import AuthorRecord, PostRecord
 
 # Tweepy's client always calls this host; requests are sent to API_URL instead (tests point it at the stand-in).

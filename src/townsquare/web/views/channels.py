@@ -94,6 +94,7 @@ def channel_edit(request, channel_id: int):
         if "listen" in changes:
             options[LISTEN_OPTION] = changes.pop("listen")
         account = ACCOUNT_IDS.get(channel.network)
+        restart_sync = False
         if account is not None:
             # Emptied, the option goes: the connector then says the channel names no account.
             value = changes.pop(account.option)
@@ -101,10 +102,11 @@ def channel_edit(request, channel_id: int):
                 options[account.option] = value
             else:
                 options.pop(account.option, None)
+            restart_sync = account.read and options.get(account.option) != (channel.options or {}).get(account.option)
         # channel_update audits only what differs, so unchanged options leave no trace.
         changes["options"] = options
         try:
-            channel_update(channel=channel, actor=request.user, **changes)
+            channel_update(channel=channel, actor=request.user, restart_sync=restart_sync, **changes)
             messages.success(request, "Saved.")
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))

@@ -1,10 +1,11 @@
-"""Renewing an X channel's OAuth 2.0 access token with its stored refresh token (X's last two hours).
+"""Renewing a channel's OAuth 2.0 access token with its stored refresh token: X's last two hours, LinkedIn's
+60 days (LinkedIn gives refresh tokens, good for a year, to the apps it enabled them for).
 
-The refresh token comes from signing in (networks/oauth2.py, scope offline.access) and is traded at X's token
-endpoint with the deployment's X app, the one signing in uses. X rotates refresh tokens: each renewal answers
-with a new one and the old one stops working. So the new pair is stored in the vault before it is used, and
-renewals of one channel wait for each other on its row: a process that finds the stored access token changed
-since it read its credentials uses that one rather than spend the old refresh token a second time.
+The refresh token comes from signing in (networks/oauth2.py) and is traded at the network's token endpoint with
+the deployment's app, the one signing in uses. X rotates refresh tokens: each renewal answers with a new one and
+the old one stops working. So the new pair is stored in the vault before it is used, and renewals of one channel
+wait for each other on its row: a process that finds the stored access token changed since it read its
+credentials uses that one rather than spend the old refresh token a second time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from townsquare.networks import oauth2
 from townsquare.networks.base import ConnectorError, error_for_status
 
 TIMEOUT_SECONDS = 20
-WHAT = "X's token endpoint"
 
 
 def renewed_access_token(channel: Channel, credentials: dict[str, str]) -> str:
@@ -33,11 +33,11 @@ def renewed_access_token(channel: Channel, credentials: dict[str, str]) -> str:
             fresh = stored  # renewed by another process since these credentials were read
         else:
             refresh_token = stored.get("refresh_token") or credentials["refresh_token"]
-            token = _exchange(refresh_token)
+            token = _exchange(channel.network, refresh_token)
             fresh = {
                 **stored,
                 "access_token": token["access_token"],
-                # X answers with a new refresh token each time; keep the old one only where none came.
+                # X answers with a new refresh token each time; keep the old one where none came.
                 "refresh_token": token.get("refresh_token") or refresh_token,
             }
             channel_set_credentials(channel=locked, credentials=fresh)
@@ -46,30 +46,30 @@ def renewed_access_token(channel: Channel, credentials: dict[str, str]) -> str:
     return fresh["access_token"]
 
 
-def _exchange(refresh_token: str) -> dict[str, Any]:
-    """POST grant_type=refresh_token to X's token endpoint, the app's id and secret in Basic auth (X's
-    confidential clients; the id goes in the body as well, as in the sign-in's exchange)."""
-    provider, app = oauth2.PROVIDERS["twitter"], oauth2.app_for("twitter")
+def _exchange(network: str, refresh_token: str) -> dict[str, Any]:
+    """POST grant_type=refresh_token to the network's token endpoint with the app's id and secret, sent as the
+    sign-in sends them (X: Basic auth, and the id in the body as well; LinkedIn: both in the body)."""
+    provider, app = oauth2.PROVIDERS[network], oauth2.app_for(network)
+    name, what = provider.name, f"{provider.name}'s token endpoint"
     if app is None:
-        names = " and ".join(oauth2.variables("twitter"))
+        names = " and ".join(oauth2.variables(network))
         raise ConnectorError(
-            f"the X access token expired and cannot be renewed: this Townsquare has no X app ({names} are not "
-            "set). Set them and reconnect the account by signing in, or add it again with a new --token",
+            f"the {name} access token expired and cannot be renewed: this Townsquare has no {name} app ({names} "
+            "are not set). Set them and reconnect the account by signing in, or add it again with a new --token",
             permanent=True,
         )
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": app.client_id}
+    auth = (app.client_id, app.client_secret) if provider.basic_auth else None
+    if auth is None:
+        form["client_secret"] = app.client_secret
     try:
         response = requests.post(
-            provider.token_url,
-            data=form,
-            auth=(app.client_id, app.client_secret),
-            headers={"Accept": "application/json"},
-            timeout=TIMEOUT_SECONDS,
+            provider.token_url, data=form, auth=auth, headers={"Accept": "application/json"}, timeout=TIMEOUT_SECONDS
         )
     except requests.RequestException as error:
-        raise ConnectorError(f"could not reach {WHAT} to renew the access token; will try again later") from error
+        raise ConnectorError(f"could not reach {what} to renew the access token; will try again later") from error
     if response.status_code == 429 or response.status_code >= 500:
-        raise error_for_status(response.status_code, what=WHAT, headers=response.headers)
+        raise error_for_status(response.status_code, what=what, headers=response.headers)
     try:
         answer = response.json()
     except ValueError:
@@ -80,10 +80,10 @@ def _exchange(refresh_token: str) -> dict[str, Any]:
         problem = answer if isinstance(answer, dict) else {}
         reason = problem.get("error_description") or problem.get("error") or "no reason given"
         raise ConnectorError(
-            f"X refused to renew the access token (HTTP {response.status_code}: {reason}): reconnect the account "
-            "by signing in again",
+            f"{name} refused to renew the access token (HTTP {response.status_code}: {reason}): reconnect the "
+            "account by signing in again",
             permanent=True,
         )
     if not isinstance(answer, dict) or not answer.get("access_token"):
-        raise ConnectorError(f"{WHAT} sent an answer without an access token; will try again later")
+        raise ConnectorError(f"{what} sent an answer without an access token; will try again later")
     return answer
