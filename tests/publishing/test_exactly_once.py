@@ -119,7 +119,7 @@ def test_every_post_is_published_exactly_once_although_a_worker_is_killed(tmp_pa
     try:
         deadline = time.monotonic() + PATIENCE_SECONDS
         while json.loads(townsquare("stats", "publishing", "--org", "pub", "--json"))["published"] < POSTS:
-            assert time.monotonic() < deadline, f"the two workers did not publish everything within {PATIENCE_SECONDS} s"
+            assert time.monotonic() < deadline, f"two workers left posts unpublished after {PATIENCE_SECONDS} s"
             time.sleep(0.5)
     finally:
         for process in (second, third):
