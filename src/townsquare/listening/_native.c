@@ -754,6 +754,7 @@ static PyObject *Index_match_tokens(Index *self, PyObject *tokens) {
 static Py_ssize_t Index_len(Index *self) { return self->live; }
 
 static int Index_init(Index *self, PyObject *args, PyObject *kwargs) {
+    (void)self; /* nothing to set: tp_new zeroes the index */
     static char *names[] = {NULL};
     return PyArg_ParseTupleAndKeywords(args, kwargs, ":Index", names) ? 0 : -1;
 }
@@ -800,7 +801,10 @@ static PyTypeObject IndexType = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_native", "The listening matcher's compiled core (see matcher.py).", -1, NULL,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_native",
+    .m_doc = "The listening matcher's compiled core (see matcher.py).",
+    .m_size = -1,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
