@@ -428,6 +428,28 @@ def test_a_new_channel_takes_the_newest_and_later_runs_read_back_to_them(organis
     assert stored() == set(old[15:] + new)
 
 
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+def listing_failures(cut_listing: bytes) -> dict:
+    """What any listing read can meet: a rate limit, a listing cut short (`cut_listing`), access refused. Each
+    case: the answer, the words, the status."""
+    return {
+        "rate limited": (
+            Canned(429, b'{"message": "Too Many Requests", "error": 429}',
+                   {**JSON_TYPE, "Retry-After": "60", "x-ratelimit-reset": "60"}),
+            "limiting requests (HTTP 429); trying again in 60 seconds",
+            ChannelStatus.ERROR,
+        ),
+        "malformed JSON": (Canned(200, cut_listing, JSON_TYPE), "not valid JSON", ChannelStatus.ERROR),
+        "forbidden": (
+            Canned(403, b'{"message": "Forbidden", "error": 403}', JSON_TYPE),
+            "refused the stored access (HTTP 403)",
+            ChannelStatus.DISABLED,
+        ),
+    }  # fmt: skip
+
+
 # Each case: the answers served in turn (PRAW tries a 5xx or a timeout three times), the words, the status.
 FAILURES = {
     "server error": (
@@ -436,29 +458,11 @@ FAILURES = {
         ChannelStatus.ERROR,
     ),
     "timeout": ([Canned(200, b"{}", delay=1.0)] * 3, "the request timed out", ChannelStatus.ERROR),
-    "rate limited": (
-        Canned(
-            429,
-            b'{"message": "Too Many Requests", "error": 429}',
-            {"Content-Type": "application/json", "Retry-After": "60", "x-ratelimit-reset": "60"},
-        ),  # fmt: skip
-        "limiting requests (HTTP 429); trying again in 60 seconds",
-        ChannelStatus.ERROR,
-    ),
-    "malformed JSON": (
-        Canned(200, b'{"kind": "Listing", "data": {', {"Content-Type": "application/json"}),
-        "not valid JSON",
-        ChannelStatus.ERROR,
-    ),
+    **listing_failures(b'{"kind": "Listing", "data": {'),
     "not a listing": (
-        Canned(200, b'{"kind": "Thing", "data": {}}', {"Content-Type": "application/json"}),
+        Canned(200, b'{"kind": "Thing", "data": {}}', JSON_TYPE),
         "an answer Townsquare cannot read",
         ChannelStatus.ERROR,
-    ),
-    "forbidden": (
-        Canned(403, b'{"message": "Forbidden", "error": 403}', {"Content-Type": "application/json"}),
-        "refused the stored access (HTTP 403)",
-        ChannelStatus.DISABLED,
     ),
 }
 
@@ -572,24 +576,7 @@ def test_search_asks_for_phrases_and_authors_in_the_channels_subreddits_only(org
     assert reddit.network.hits("/r/northfield+askuk/search/") == 2 and reddit.network.hits(SEARCH_ALL) == 0
 
 
-SEARCH_FAILURES = {
-    "rate limited": (
-        Canned(429, b'{"message": "Too Many Requests", "error": 429}',
-               {"Content-Type": "application/json", "Retry-After": "60", "x-ratelimit-reset": "60"}),
-        "limiting requests (HTTP 429); trying again in 60 seconds",
-        ChannelStatus.ERROR,
-    ),
-    "malformed JSON": (
-        Canned(200, b'{"kind": "Listing", "data": {"children": [', {"Content-Type": "application/json"}),
-        "not valid JSON",
-        ChannelStatus.ERROR,
-    ),
-    "revoked": (
-        Canned(403, b'{"message": "Forbidden", "error": 403}', {"Content-Type": "application/json"}),
-        "refused the stored access (HTTP 403)",
-        ChannelStatus.DISABLED,
-    ),
-}  # fmt: skip
+SEARCH_FAILURES = listing_failures(b'{"kind": "Listing", "data": {"children": [')
 
 
 @pytest.mark.parametrize("case", list(SEARCH_FAILURES))
@@ -851,24 +838,7 @@ def test_a_run_cut_short_continues_the_walk_without_a_gap(organisation, reddit, 
     assert channel.sync_cursor == {"messages": {"newest": float(START + 25)}}
 
 
-MESSAGE_FAILURES = {
-    "rate limited": (
-        Canned(429, b'{"message": "Too Many Requests", "error": 429}',
-               {"Content-Type": "application/json", "Retry-After": "60"}),
-        "limiting requests (HTTP 429); trying again in 60 seconds",
-        ChannelStatus.ERROR,
-    ),
-    "malformed JSON": (
-        Canned(200, b'{"kind": "Listing", "data": {"children": [{"kind": "t4", ', {"Content-Type": "application/json"}),
-        "not valid JSON",
-        ChannelStatus.ERROR,
-    ),
-    "forbidden": (
-        Canned(403, b'{"message": "Forbidden", "error": 403}', {"Content-Type": "application/json"}),
-        "refused the stored access (HTTP 403)",
-        ChannelStatus.DISABLED,
-    ),
-}  # fmt: skip
+MESSAGE_FAILURES = listing_failures(b'{"kind": "Listing", "data": {"children": [{"kind": "t4", ')
 
 
 @pytest.mark.parametrize("case", list(MESSAGE_FAILURES))
