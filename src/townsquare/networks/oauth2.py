@@ -189,12 +189,7 @@ def _exchange(provider: Provider, *, app: App, code: str, redirect_uri: str, cod
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if code_verifier:
         form["code_verifier"] = code_verifier
-    auth = None
-    if provider.basic_auth:
-        auth = (app.client_id, app.client_secret)
-        form["client_id"] = app.client_id  # X asks for it in the body as well for confidential clients
-    else:
-        form |= {"client_id": app.client_id, "client_secret": app.client_secret}
+    auth = client_credentials(provider, app, form)
     answer = _call(
         provider,
         "post",
@@ -208,6 +203,16 @@ def _exchange(provider: Provider, *, app: App, code: str, redirect_uri: str, cod
     if not answer.get("access_token"):
         raise ConnectorError(f"{provider.name} refused the sign-in: no access token came back")
     return answer
+
+
+def client_credentials(provider: Provider, app: App, form: dict[str, str]) -> tuple[str, str] | None:
+    """Put the app's id (and secret) for a token call into `form`; the Basic auth pair where the network wants
+    the secret there."""
+    if provider.basic_auth:
+        form["client_id"] = app.client_id  # X asks for it in the body as well for confidential clients
+        return (app.client_id, app.client_secret)
+    form |= {"client_id": app.client_id, "client_secret": app.client_secret}
+    return None
 
 
 def _call(provider: Provider, method: str, url: str, *, doing: str, **kwargs) -> dict:

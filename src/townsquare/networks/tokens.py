@@ -47,8 +47,8 @@ def renewed_access_token(channel: Channel, credentials: dict[str, str]) -> str:
 
 
 def _exchange(network: str, refresh_token: str) -> dict[str, Any]:
-    """POST grant_type=refresh_token to the network's token endpoint with the app's id and secret, sent as the
-    sign-in sends them (X: Basic auth, and the id in the body as well; LinkedIn: both in the body)."""
+    """POST grant_type=refresh_token to the network's token endpoint with the app's id and secret, sent as
+    signing in sends them (`oauth2.client_credentials`)."""
     provider, app = oauth2.PROVIDERS[network], oauth2.app_for(network)
     name, what = provider.name, f"{provider.name}'s token endpoint"
     if app is None:
@@ -58,10 +58,8 @@ def _exchange(network: str, refresh_token: str) -> dict[str, Any]:
             "are not set). Set them and reconnect the account by signing in, or add it again with a new --token",
             permanent=True,
         )
-    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": app.client_id}
-    auth = (app.client_id, app.client_secret) if provider.basic_auth else None
-    if auth is None:
-        form["client_secret"] = app.client_secret
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    auth = oauth2.client_credentials(provider, app, form)
     try:
         response = requests.post(
             provider.token_url, data=form, auth=auth, headers={"Accept": "application/json"}, timeout=TIMEOUT_SECONDS
