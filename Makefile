@@ -38,7 +38,8 @@ $(TRAINED): $(INSTALLED)
 	$(BIN)/pip install --quiet -e '.[dev,train]'
 	touch $(TRAINED)
 
-# Retrain the shipped enrichment artefacts from ../shared/data (deterministic; about 10 minutes).
+# Retrain the shipped enrichment artefacts from ../shared/data: a MiniLM teacher on the CPU (torch, the
+# train extra) teaches the linear models; seeded, about 45 minutes on 2 cores (docs/enrichment.md).
 models: $(TRAINED)
 	$(BIN)/python scripts/train_models.py
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import os
+import random
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -103,3 +104,54 @@ def davidson() -> tuple[list[str], list[str]]:
 def airline_texts() -> list[str]:
     with open(shared_data() / "airline_sentiment" / "Tweets.csv", encoding="utf-8", newline="") as fh:
         return [r["text"] for r in csv.DictReader(fh)]
+
+
+def _sample(texts: list[str], n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return rng.sample(texts, n) if len(texts) > n else texts
+
+
+def _csv_column(path: Path, column: str) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [row[column] for row in csv.DictReader(fh, skipinitialspace=True)]
+
+
+def pool(exclude: list[str], seed: int) -> tuple[list[str], list[str]]:
+    """Unlabelled real posts for the teachers to label: (texts, kinds), kind "brand" or "general".
+
+    "brand" posts are addressed to or about organisations (customer service, airlines, mixed
+    SemEval topics, crises), the ground complaints stand on; "general" adds abusive and everyday
+    talk for the offensive teacher. Seeded samples, de-duplicated, minus anything matching `exclude`.
+    """
+    base = shared_data()
+    with open(base / "twcs_sample" / "twcs_sample.csv", encoding="utf-8", newline="") as fh:
+        twcs = [row["text"] for row in csv.DictReader(fh) if row["inbound"] == "True"]
+    semeval, _, _ = sentiment_train(exclude=[])
+    crisis26 = [
+        t for p in sorted(base.glob("crisislex_t26/*/*-tweets_labeled.csv")) for t in _csv_column(p, "Tweet Text")
+    ]
+    crisis6 = [t for p in sorted(base.glob("crisislex_t6/*/*-ontopic_offtopic.csv")) for t in _csv_column(p, "tweet")]
+    hate = [
+        line
+        for split in ("train", "val")
+        for line in (base / "tweeteval_hate" / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
+    ]
+    sources = {
+        "brand": [
+            twcs,
+            _sample(airline_texts(), 6000, seed),
+            _sample(semeval, 4000, seed),
+            _sample(crisis26, 1000, seed),
+        ],
+        "general": [_sample(hate, 5000, seed), _sample(davidson()[0], 6000, seed), _sample(crisis6, 3000, seed)],
+    }
+    seen = set().union(*(match_keys(t) for t in exclude))
+    texts, kinds = [], []
+    for kind, groups in sources.items():
+        for text in (t for group in groups for t in group):
+            keys = match_keys(text)
+            if not keys & seen and min(keys, key=len):
+                seen |= keys
+                texts.append(text)
+                kinds.append(kind)
+    return texts, kinds

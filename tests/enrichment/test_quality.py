@@ -6,7 +6,7 @@ import csv
 from townsquare.enrichment import get_enricher
 
 # measured (docs/enrichment.md) minus a small margin
-FLOORS = {"sentiment": 0.67, "offensive": 0.72, "complaint_in_sample": 0.90}
+FLOORS = {"sentiment": 0.67, "offensive": 0.74, "complaint_in_sample": 0.90}
 
 
 def _labels(task, texts):

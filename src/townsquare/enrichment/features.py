@@ -1,8 +1,9 @@
 """Stateless featuriser shared, byte for byte, by training and inference.
 
-Posts become hashed word n-grams (with negation marking), hashed character n-grams and a few
-VADER-lexicon scores. Hashing keeps no vocabulary, so an artefact is only linear weights plus the
-hyperparameters below. Hashes are our own (crc32 + integer mixing), never Python's salted hash().
+Posts become hashed word n-grams (with negation marking), hashed character n-grams, a few
+VADER-lexicon scores and, where the config asks, the shipped static subword embedding (embedding.py).
+Hashing keeps no vocabulary, so an artefact is only linear weights plus the hyperparameters below.
+Hashes are our own (crc32 + integer mixing), never Python's salted hash().
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
+
+from . import embedding
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _USER_RE = re.compile(r"@\w+")
@@ -71,10 +74,11 @@ class FeatureConfig:
     word_weight: float = 1.0
     char_weight: float = 1.0
     lexicon_weight: float = 1.0
+    embedding_dims: int = 0  # 0: no embedding block; else the shipped table's width
 
     @property
     def dim(self) -> int:
-        return self.n_buckets + N_DENSE
+        return self.n_buckets + N_DENSE + self.embedding_dims
 
     def to_array(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.float64)
@@ -192,9 +196,16 @@ class Featurizer:
         )
         c_doc, c_col = self._char_ngrams(norm)
         n = len(texts)
-        d_doc = np.repeat(np.arange(n, dtype=np.int64), N_DENSE)
-        d_col = np.tile(np.arange(cfg.n_buckets, cfg.dim, dtype=np.int64), n)
-        d_val = np.asarray(dense, dtype=np.float32).reshape(-1) * cfg.lexicon_weight
+        d_val = np.asarray(dense, dtype=np.float32).reshape(n, N_DENSE) * cfg.lexicon_weight
+        if cfg.embedding_dims:
+            table = embedding.shipped()
+            if table.dims != cfg.embedding_dims:
+                raise ValueError(f"the shipped embedding has {table.dims} dims, the config {cfg.embedding_dims}")
+            d_val = np.hstack([d_val, table.encode(norm)])
+        width = d_val.shape[1]
+        d_doc = np.repeat(np.arange(n, dtype=np.int64), width)
+        d_col = np.tile(np.arange(cfg.n_buckets, cfg.n_buckets + width, dtype=np.int64), n)
+        d_val = d_val.reshape(-1)
         return SparseRows(
             doc=np.concatenate([w_doc, c_doc, d_doc]),
             col=np.concatenate([w_col, c_col, d_col]),
