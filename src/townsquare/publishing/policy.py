@@ -39,9 +39,9 @@ class Policy:
             "offensive": WARN,
         }
     )
-    # The offensive model's probability from which a draft is reported. 0.7: on TweetEval's offensive
-    # validation posts, 84% of those reported are offensive, and 36% of the offensive ones are reported.
-    offensive_threshold: float = 0.7
+    # The offensive model's probability from which a draft is reported. 0.75: on TweetEval's offensive
+    # validation posts, 84.5% of those reported are offensive, and 33% of the offensive ones are reported.
+    offensive_threshold: float = 0.75
 
 
 @dataclass(frozen=True)
