@@ -12,6 +12,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+SEED = 20240601  # every sample, fold, fit and teacher of the training run
 
 
 def shared_data() -> Path:

@@ -12,7 +12,6 @@ from sklearn.metrics import f1_score, recall_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import enrichment_data as data  # noqa: E402
-from train_models import SEED  # noqa: E402
 
 from townsquare.enrichment import get_enricher  # noqa: E402
 from townsquare.enrichment.registry import ARTEFACTS  # noqa: E402
@@ -34,7 +33,7 @@ def main() -> int:
     with np.load(ARTEFACTS / "complaint.npz") as art:
         cv = ast.literal_eval(str(art["selection"]))["cv_macro_f1"]
     print("complaint  complaints/train.csv (2,413), macro-F1. No separate validation set exists: this is")
-    print(f"           5-fold out-of-fold with the shipped recipe (seed {SEED}, stratified label x domain),")
+    print(f"           5-fold out-of-fold with the shipped recipe (seed {data.SEED}, stratified label x domain),")
     print("           a teacher and a student per fold, as `make models` measured and recorded it")
     print(f"  CV (same recipe) {100 * cv:.1f}   anchors: Preotiuc-Pietro et al. 2019 79,")
     print("                          Jin & Aletras 2021 88.2")

@@ -33,7 +33,6 @@ from townsquare.enrichment.linear import LinearEnricher, stack_upstream  # noqa:
 
 ARTEFACTS = data.REPO / "src" / "townsquare" / "enrichment" / "artefacts"
 MODEL_VERSION = "1"
-SEED = 20240601
 COMPLAINT_CLASSES = ("complaint", "not_complaint")  # LogisticRegression.classes_ order (sorted)
 EMBEDDING_DIMS = 128
 CONFIG = FeatureConfig(embedding_dims=EMBEDDING_DIMS)  # one config for all three: enrich_all featurises once
@@ -79,7 +78,7 @@ def fit(
 ) -> LogisticRegression:
     # liblinear is much faster on sparse two-class problems; lbfgs fits the 3-class softmax
     solver = "liblinear" if len(set(y)) == 2 else "lbfgs"
-    model = LogisticRegression(C=c, class_weight=class_weight, solver=solver, max_iter=1000, random_state=SEED)
+    model = LogisticRegression(C=c, class_weight=class_weight, solver=solver, max_iter=1000, random_state=data.SEED)
     return model.fit(x, y, sample_weight=sample_weight)  # random_state: liblinear shuffles; seeded
 
 
@@ -164,7 +163,7 @@ def train_sentiment() -> None:
     pool_texts, _, pool_states = teaching_pool()
     print(f"sentiment: SemEval 2013-2016 {stats} (val = TweetEval validation, {len(val_texts)})")
     t0 = time.time()
-    taught = teacher.fine_tune(encoder(), encoder().frozen(texts), labels, SEED)
+    taught = teacher.fine_tune(encoder(), encoder().frozen(texts), labels, data.SEED)
     p_val = teacher.predict(taught, encoder().frozen(val_texts))
     score = recall_score(val_labels, np.asarray(taught.classes)[p_val.argmax(axis=1)], average="macro")
     print(f"  teacher (MiniLM)  val macro-recall {score:.4f} ({time.time() - t0:.0f}s)")
@@ -203,7 +202,7 @@ def teaching_pool() -> tuple[list[str], list[str], list[torch.Tensor]]:
         *data.offensive("val")[0],
         *data.sentiment_val()[0],
     ]
-    texts, kinds = data.pool(exclude, SEED)
+    texts, kinds = data.pool(exclude, data.SEED)
     t0 = time.time()
     states = encoder().frozen(texts)
     print(f"pool: {len(texts)} unlabelled posts ({kinds.count('brand')} brand), frozen states {time.time() - t0:.0f}s")
@@ -217,7 +216,8 @@ def train_complaint() -> None:
     brand = [i for i, kind in enumerate(kinds) if kind == "brand"]
     brand_states = [pool_states[i] for i in brand]
     print(
-        f"complaint: complaints/train.csv {len(texts)} tweets, 5-fold CV (seed {SEED}); pool {len(brand)} brand posts"
+        f"complaint: complaints/train.csv {len(texts)} tweets, 5-fold CV (seed {data.SEED});",
+        f"pool {len(brand)} brand posts",
     )
     states = encoder().frozen(texts)
     sentiment = shipped_sentiment()
@@ -226,10 +226,10 @@ def train_complaint() -> None:
     oof = {setting: np.empty(len(y)) for setting in COMPLAINT_SETTINGS}
     teacher_oof = np.empty(len(y))
     strata = [f"{lab}/{dom}" for lab, dom in zip(labels, domains, strict=True)]
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(np.zeros(len(y)), strata)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=data.SEED).split(np.zeros(len(y)), strata)
     for k, (train, test) in enumerate(folds):
         t0 = time.time()
-        taught = teacher.fine_tune(encoder(), [states[i] for i in train], y[train], SEED + k)
+        taught = teacher.fine_tune(encoder(), [states[i] for i in train], y[train], data.SEED + k)
         teacher_oof[test] = teacher.predict(taught, [states[i] for i in test])[:, 1]  # P(not_complaint)
         p_pool = teacher.predict(taught, brand_states)
         for lam, c, w in COMPLAINT_SETTINGS:
@@ -250,7 +250,7 @@ def train_complaint() -> None:
             best = (score, setting, t)
     score, (lam, c, w), t = best
     print(f"  selected lambda={lam} C={c} block={w} threshold={t}: CV macro-F1 {score:.4f}; refit on all")
-    taught = teacher.fine_tune(encoder(), states, labels, SEED)
+    taught = teacher.fine_tune(encoder(), states, labels, data.SEED)
     model = fit_student(x[w], y, x_pool[w], teacher.predict(taught, brand_states), taught.classes, lam, c)
     selection = {"C": c, "lambda": lam, "block": w, "stacked": True, "threshold": t, "cv_macro_f1": round(score, 4)}
     save("complaint", model, selection, t, upstream="sentiment", block=w)
@@ -266,7 +266,7 @@ def train_offensive() -> None:
         f"pool {len(pool_texts)}"
     )
     t0 = time.time()
-    taught = teacher.fine_tune(encoder(), encoder().frozen(texts), labels, SEED)
+    taught = teacher.fine_tune(encoder(), encoder().frozen(texts), labels, data.SEED)
     p_val = teacher.predict(taught, encoder().frozen(val_texts))[:, 1]
     score, t = best_threshold(val_labels, p_val, taught.classes)
     print(f"  teacher (MiniLM)  val macro-F1 {score:.4f} (threshold {t}; {time.time() - t0:.0f}s)")
