@@ -102,9 +102,22 @@ def davidson() -> tuple[list[str], list[str]]:
     return [r["tweet"] for r in rows], ["not_offensive" if r["class"] == "2" else "offensive" for r in rows]
 
 
-def airline_texts() -> list[str]:
+AIRLINE_POOL_SIZE = 6000  # airline tweets sampled into the teaching pool
+
+
+def airline() -> tuple[list[str], list[str]]:
+    """The US airline tweets (February 2015) and their sentiment: negative / neutral / positive."""
     with open(shared_data() / "airline_sentiment" / "Tweets.csv", encoding="utf-8", newline="") as fh:
-        return [r["text"] for r in csv.DictReader(fh)]
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["airline_sentiment"] for r in rows]
+
+
+def airline_unseen(seed: int) -> tuple[list[str], list[str]]:
+    """The airline tweets that nothing trains on: those the pool's sample (and its near-copies) leaves out."""
+    texts, labels = airline()
+    pooled = set().union(*(match_keys(t) for t in _sample(texts, AIRLINE_POOL_SIZE, seed)))
+    kept = [i for i, text in enumerate(texts) if not match_keys(text) & pooled]
+    return [texts[i] for i in kept], [labels[i] for i in kept]
 
 
 def _sample(texts: list[str], n: int, seed: int) -> list[str]:
@@ -140,7 +153,7 @@ def pool(exclude: list[str], seed: int) -> tuple[list[str], list[str]]:
     sources = {
         "brand": [
             twcs,
-            _sample(airline_texts(), 6000, seed),
+            _sample(airline()[0], AIRLINE_POOL_SIZE, seed),
             _sample(semeval, 4000, seed),
             _sample(crisis26, 1000, seed),
         ],
